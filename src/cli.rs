@@ -1,0 +1,82 @@
+//! The command line: clap definitions, turned into calls of the commands.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+
+use crate::cmd;
+use crate::workspace::{Selection, Workspace};
+
+/// Careful, personal email outreach: templates and contacts in, one
+/// well-made message per person out; replies tracked, follow-ups polite.
+#[derive(Debug, Parser)]
+#[command(name = "outreach", version, propagate_version = true)]
+pub struct Cli {
+    /// The workspace folder (default: the nearest folder upwards with an
+    /// outreach.yaml).
+    #[arg(short = 'C', long = "workspace", global = true, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Init(cmd::init::InitArgs),
+    Contacts(cmd::contacts::ContactsArgs),
+    Lint(cmd::lint::LintArgs),
+    Draft(cmd::draft::DraftArgs),
+}
+
+/// Which contacts: exactly one of --to, --tag, --all.
+#[derive(Debug, Clone, Args)]
+#[group(required = true, multiple = false)]
+pub struct SelectArgs {
+    /// Contact ids (repeat or separate with commas).
+    #[arg(long, value_delimiter = ',', num_args = 1.., value_name = "ID")]
+    pub to: Vec<String>,
+    /// Every contact with this tag.
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+    /// Every contact.
+    #[arg(long)]
+    pub all: bool,
+}
+
+impl SelectArgs {
+    pub fn selection(&self) -> Selection {
+        if self.all {
+            Selection::All
+        } else if let Some(t) = &self.tag {
+            Selection::Tag(t.clone())
+        } else {
+            Selection::Ids(self.to.clone())
+        }
+    }
+}
+
+impl Cli {
+    /// The workspace root this run works in.
+    pub fn root(&self) -> Result<PathBuf> {
+        Workspace::find(
+            self.workspace
+                .as_deref()
+                .unwrap_or_else(|| std::path::Path::new(".")),
+        )
+    }
+}
+
+/// Runs the parsed command; output goes to `out`.
+pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
+    match &cli.command {
+        Command::Init(args) => cmd::init::execute(args, cli.workspace.as_deref(), out),
+        Command::Contacts(args) => {
+            cmd::contacts::execute(args, &Workspace::load(&cli.root()?)?, out)
+        }
+        Command::Lint(args) => cmd::lint::execute(args, &cli.root()?, out),
+        Command::Draft(args) => cmd::draft::execute(args, &Workspace::load(&cli.root()?)?, out),
+    }
+}

@@ -1,0 +1,6 @@
+//! One module per command: its clap arguments and its `execute`.
+
+pub mod contacts;
+pub mod draft;
+pub mod init;
+pub mod lint;

@@ -1,0 +1,75 @@
+//! From template and contact to a finished email, checked: the one path
+//! that `draft`, `send` and `followup` all take.
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+
+use crate::contact::Contact;
+use crate::lint::check_rendered;
+use crate::message::{self, Threading};
+use crate::problem::Problem;
+use crate::template::{Input, Rendered, Template, Thread};
+use crate::workspace::Workspace;
+
+/// A message ready to show, file or send.
+pub struct Composed<'a> {
+    pub contact: &'a Contact,
+    pub rendered: Rendered,
+    /// Without angle brackets.
+    pub message_id: String,
+    pub email: lettre::Message,
+}
+
+/// The thread a follow-up continues.
+pub struct FollowUpOf {
+    pub thread: Thread,
+    pub threading: Threading,
+}
+
+/// Renders, checks and builds one message. Problems that would embarrass
+/// the sender (a missing field, a placeholder, an empty greeting) are
+/// errors; warnings are returned for the caller to show.
+pub fn compose<'a>(
+    ws: &Workspace,
+    template: &Template,
+    contact: &'a Contact,
+    now: DateTime<Utc>,
+    follow_up: Option<&FollowUpOf>,
+    salt: u64,
+) -> Result<(Composed<'a>, Vec<Problem>), Vec<Problem>> {
+    let input = Input {
+        contact,
+        me: &ws.config.me,
+        today: ws.today(now),
+        thread: follow_up.map(|f| &f.thread),
+    };
+    let rendered = ws.templates.render(template, &input).map_err(|p| vec![p])?;
+    let (errors, warnings): (Vec<Problem>, Vec<Problem>) =
+        check_rendered(template, contact, &rendered)
+            .into_iter()
+            .partition(Problem::is_error);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let message_id =
+        message::message_id(ws.config.domain(), now, &contact.id, &template.name, salt);
+    let threading = follow_up.map(|f| f.threading.clone()).unwrap_or_default();
+    let email = message::build(
+        &ws.config.me,
+        contact,
+        &rendered,
+        now,
+        &message_id,
+        &threading,
+    )
+    .map_err(|e| vec![Problem::error(contact.place(), format!("{e:#}"))])?;
+    Ok((
+        Composed {
+            contact,
+            rendered,
+            message_id,
+            email,
+        },
+        warnings,
+    ))
+}

@@ -1,0 +1,532 @@
+//! Contact records: `contacts/*.yaml`, one contact or a list per file.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::problem::Problem;
+use crate::yaml;
+
+/// One person the user writes to.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    /// Stable handle used on the command line and in the journal; defaults to
+    /// the file stem for a one-contact file.
+    #[serde(default)]
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// How the greeting names them; built from title and name when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salutation: Option<String>,
+    pub email: String,
+    /// Other addresses their replies may come from.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub institution: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub specialty: Option<String>,
+    /// IANA zone name, e.g. America/Chicago.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    /// Where the user met them or heard them speak.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub met: Option<Met>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// How often an ongoing mentor gets an update, e.g. "6 weeks".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cadence: Option<String>,
+    /// Present when they must not be written to; holds the reason.
+    #[serde(
+        default,
+        deserialize_with = "do_not_contact",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub do_not_contact: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    /// Free-form values for templates.
+    #[serde(default)]
+    pub vars: BTreeMap<String, serde_yaml::Value>,
+    /// The file the record came from, relative to the workspace.
+    #[serde(skip)]
+    pub file: PathBuf,
+    /// The 1-based line where the record starts.
+    #[serde(skip)]
+    pub line: usize,
+}
+
+/// An event where the user met the contact or heard them speak.
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Met {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
+/// Field names a template may use on a contact (besides `vars.*`).
+pub const FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "title",
+    "salutation",
+    "email",
+    "aliases",
+    "institution",
+    "role",
+    "specialty",
+    "timezone",
+    "met",
+    "tags",
+    "cadence",
+    "do_not_contact",
+    "notes",
+    "vars",
+];
+
+/// Field names under `met`.
+pub const MET_FIELDS: &[&str] = &["event", "date", "topic", "location"];
+
+fn do_not_contact<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Value {
+        Flag(bool),
+        Reason(String),
+    }
+    Ok(match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Flag(false)) => None,
+        Some(Value::Flag(true)) => Some("do not contact".to_string()),
+        Some(Value::Reason(r)) if r.trim().is_empty() => Some("do not contact".to_string()),
+        Some(Value::Reason(r)) => Some(r),
+    })
+}
+
+impl Contact {
+    /// Where the record is, for messages: `contacts/x.yaml:3`.
+    pub fn place(&self) -> String {
+        format!("{}:{}", self.file.display(), self.line)
+    }
+
+    /// The greeting name: the contact's own `salutation`, else built.
+    pub fn salutation(&self) -> String {
+        match &self.salutation {
+            Some(s) => s.trim().to_string(),
+            None => salutation(&self.name, self.title.as_deref()),
+        }
+    }
+
+    /// Every address that is this person: the main one and the aliases,
+    /// lower-cased for comparison.
+    pub fn addresses(&self) -> impl Iterator<Item = String> + '_ {
+        std::iter::once(&self.email)
+            .chain(&self.aliases)
+            .map(|a| a.trim().to_ascii_lowercase())
+    }
+
+    pub fn may_contact(&self) -> bool {
+        self.do_not_contact.is_none()
+    }
+
+    /// The contact's zone, falling back to `default`.
+    pub fn zone(&self, default: chrono_tz::Tz) -> chrono_tz::Tz {
+        self.timezone
+            .as_deref()
+            .and_then(|z| chrono_tz::Tz::from_str(z).ok())
+            .unwrap_or(default)
+    }
+
+    /// The check-in interval in days, when a valid `cadence` is set.
+    pub fn cadence_days(&self) -> Option<u32> {
+        self.cadence.as_deref().and_then(parse_cadence)
+    }
+}
+
+/// "6 weeks" → 42, "30 days" → 30, "2 months" → 60.
+pub fn parse_cadence(text: &str) -> Option<u32> {
+    let text = text.trim().to_ascii_lowercase();
+    let (n, unit) = text.split_once(char::is_whitespace)?;
+    let n: u32 = n.parse().ok().filter(|n| *n > 0)?;
+    let per = match unit.trim().trim_end_matches('s') {
+        "day" => 1,
+        "week" => 7,
+        "month" => 30,
+        _ => return None,
+    };
+    Some(n * per)
+}
+
+/// Words after a name that are not part of it.
+const POST_NOMINALS: &[&str] = &[
+    "md", "do", "phd", "mbbs", "mbchb", "mph", "msc", "ms", "ma", "frcp", "frcs", "facp", "facc",
+    "facs", "mrcp", "dm", "mba", "rn", "jr", "sr", "ii", "iii", "iv",
+];
+
+/// Lower-case particles that belong to the family name ("van Beethoven").
+const PARTICLES: &[&str] = &[
+    "van", "von", "der", "den", "de", "del", "della", "di", "da", "du", "dos", "das", "le", "la",
+    "ten", "ter", "bin", "binti", "al", "el", "ibn", "abu",
+];
+
+/// Builds the greeting name from a full name and an optional title:
+/// "Dr." + "Chinedu Okafor" → "Dr. Okafor"; "Dr." + "Ludwig van Beethoven"
+/// → "Dr. van Beethoven"; hyphenated family names stay whole; names written
+/// in a script without spaces between parts (李明) are used whole, as are
+/// all names without a title.
+pub fn salutation(name: &str, title: Option<&str>) -> String {
+    let mut words: Vec<&str> = name.split_whitespace().collect();
+    while words.len() > 1 {
+        let last = words[words.len() - 1].trim_matches(|c| c == '.' || c == ',');
+        if POST_NOMINALS.contains(&last.to_ascii_lowercase().as_str()) {
+            words.pop();
+        } else {
+            break;
+        }
+    }
+    let full = words.join(" ").trim_end_matches(',').to_string();
+    let title = match title.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => t,
+        None => return full,
+    };
+    // "Núñez, José": the family name is written first.
+    if let Some((family, _)) = full.split_once(',') {
+        return format!("{title} {}", family.trim());
+    }
+    let words: Vec<&str> = full.split_whitespace().collect();
+    if words.len() < 2 || full.chars().any(is_cjk) {
+        return format!("{title} {full}");
+    }
+    let mut start = words.len() - 1;
+    while start > 1 && PARTICLES.contains(&words[start - 1]) {
+        start -= 1;
+    }
+    format!("{title} {}", words[start..].join(" "))
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF)
+}
+
+/// A usable contact id: letters, digits, `.`, `_` and `-`, not starting with
+/// a dot or dash, so it is safe in file names and on the command line.
+pub fn valid_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && !id.contains("..")
+}
+
+/// Whether `addr` is one address lettre will accept, without a display name.
+pub fn valid_address(addr: &str) -> bool {
+    let a = addr.trim();
+    a == addr
+        && lettre::Address::from_str(a).is_ok()
+        && a.rsplit_once('@').is_some_and(|(_, d)| d.contains('.'))
+}
+
+/// Loads every `*.yaml` / `*.yml` in `dir` (paths reported relative to
+/// `root`), in file-name order, with every problem found.
+pub fn load_dir(root: &Path, dir: &Path) -> (Vec<Contact>, Vec<Problem>) {
+    let mut contacts = Vec::new();
+    let mut problems = Vec::new();
+    let rel_dir = dir.strip_prefix(root).unwrap_or(dir);
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
+            .collect(),
+        Err(e) => {
+            problems.push(Problem::error(
+                rel_dir.display().to_string(),
+                format!("cannot read the contacts folder: {e}"),
+            ));
+            return (contacts, problems);
+        }
+    };
+    files.sort();
+    let mut texts: HashMap<PathBuf, String> = HashMap::new();
+    if files.is_empty() {
+        problems.push(Problem::error(
+            rel_dir.display().to_string(),
+            "no contacts: add a file such as contacts/okafor.yaml (see `outreach init`)",
+        ));
+    }
+    for path in files {
+        let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                parse_file(&rel, &text, &mut contacts, &mut problems);
+                texts.insert(rel, text);
+            }
+            Err(e) => problems.push(Problem::error(
+                rel.display().to_string(),
+                format!("cannot read: {e}"),
+            )),
+        }
+    }
+    check_all(&contacts, &texts, &mut problems);
+    (contacts, problems)
+}
+
+/// Parses one contacts file: a mapping is one contact, a sequence a list.
+pub fn parse_file(file: &Path, text: &str, out: &mut Vec<Contact>, problems: &mut Vec<Problem>) {
+    let stem = file
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
+    if is_list(text) {
+        let entries: Vec<Contact> = match yaml::parse(file, text, 0) {
+            Ok(v) => v,
+            Err(p) => return problems.push(p),
+        };
+        let starts = entry_starts(text);
+        for (i, mut c) in entries.into_iter().enumerate() {
+            c.file = file.to_path_buf();
+            c.line = starts.get(i).copied().unwrap_or(1);
+            if c.id.trim().is_empty() {
+                problems.push(Problem::error(
+                    c.place(),
+                    "a contact in a list needs an `id` (only a one-contact file takes its id from the file name)",
+                ));
+                continue;
+            }
+            out.push(c);
+        }
+    } else {
+        let mut c: Contact = match yaml::parse(file, text, 0) {
+            Ok(c) => c,
+            Err(p) => return problems.push(p),
+        };
+        c.file = file.to_path_buf();
+        c.line = 1;
+        if c.id.trim().is_empty() {
+            c.id = stem.to_string();
+        }
+        out.push(c);
+    }
+}
+
+/// A file whose first meaningful line starts a top-level sequence.
+fn is_list(text: &str) -> bool {
+    text.lines()
+        .map(str::trim_end)
+        .find(|l| !l.is_empty() && !l.starts_with('#') && *l != "---")
+        .is_some_and(|l| l == "-" || l.starts_with("- "))
+}
+
+/// The 1-based lines where top-level list entries start.
+fn entry_starts(text: &str) -> Vec<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| *l == "-" || l.starts_with("- "))
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+/// Checks each contact's values and the set as a whole (unique ids and
+/// addresses); drops nothing, so `lint` can still render the rest.
+pub fn check_all(
+    contacts: &[Contact],
+    texts: &HashMap<PathBuf, String>,
+    problems: &mut Vec<Problem>,
+) {
+    let mut ids: HashMap<String, String> = HashMap::new();
+    let mut addrs: HashMap<String, (String, String)> = HashMap::new();
+    for c in contacts.iter() {
+        let text = texts.get(&c.file).map_or("", String::as_str);
+        let at = |key: &str| field_place(c, text, key);
+        if !valid_id(&c.id) {
+            problems.push(Problem::error(
+                at("id"),
+                format!(
+                    "contact id `{}` may use only letters, digits, `.`, `_` and `-`",
+                    c.id
+                ),
+            ));
+        }
+        if let Some(first) = ids.insert(c.id.clone(), c.place()) {
+            problems.push(Problem::error(
+                c.place(),
+                format!("contact id `{}` is used twice (also at {first})", c.id),
+            ));
+        }
+        if c.name.trim().is_empty() {
+            problems.push(Problem::error(
+                at("name"),
+                format!("contact `{}`: `name` is blank", c.id),
+            ));
+        }
+        if c.salutation.as_deref().is_some_and(|s| s.trim().is_empty()) {
+            problems.push(Problem::error(
+                at("salutation"),
+                format!("contact `{}`: `salutation` is blank", c.id),
+            ));
+        }
+        for (key, addr) in
+            std::iter::once(("email", &c.email)).chain(c.aliases.iter().map(|a| ("aliases", a)))
+        {
+            if !valid_address(addr) {
+                problems.push(Problem::error(
+                    at(key),
+                    format!("contact `{}`: `{addr}` is not a valid email address", c.id),
+                ));
+                continue;
+            }
+            let lower = addr.to_ascii_lowercase();
+            match addrs.get(&lower) {
+                Some((other, place)) if *other != c.id => problems.push(Problem::error(
+                    at(key),
+                    format!(
+                        "contact `{}`: address {addr} also belongs to `{other}` ({place})",
+                        c.id
+                    ),
+                )),
+                Some(_) => {}
+                None => {
+                    addrs.insert(lower, (c.id.clone(), c.place()));
+                }
+            }
+        }
+        if let Some(tz) = &c.timezone {
+            if chrono_tz::Tz::from_str(tz).is_err() {
+                problems.push(Problem::error(
+                    at("timezone"),
+                    format!("contact `{}`: unknown time zone `{tz}` (use an IANA name such as America/Chicago)", c.id),
+                ));
+            }
+        }
+        if let Some(cadence) = &c.cadence {
+            if parse_cadence(cadence).is_none() {
+                problems.push(Problem::error(
+                    at("cadence"),
+                    format!("contact `{}`: cadence `{cadence}` should read like \"6 weeks\", \"30 days\" or \"2 months\"", c.id),
+                ));
+            }
+        }
+    }
+}
+
+/// `file:line` of `key` inside the contact's record (`text` is its file).
+fn field_place(c: &Contact, text: &str, key: &str) -> String {
+    let end = text.lines().count().max(c.line);
+    let next = entry_starts(text)
+        .into_iter()
+        .find(|l| *l > c.line)
+        .map_or(end, |l| l - 1);
+    format!(
+        "{}:{}",
+        c.file.display(),
+        yaml::key_line(text, c.line, next, key)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dr(name: &str) -> String {
+        salutation(name, Some("Dr."))
+    }
+
+    #[test]
+    fn salutation_uses_the_family_name() {
+        assert_eq!(dr("Chinedu Okafor"), "Dr. Okafor");
+        assert_eq!(dr("Ngozi Okonkwo-Adeyemi"), "Dr. Okonkwo-Adeyemi");
+        assert_eq!(dr("José Núñez"), "Dr. Núñez");
+        assert_eq!(dr("Ludwig van Beethoven"), "Dr. van Beethoven");
+        assert_eq!(dr("Núñez, José"), "Dr. Núñez");
+        assert_eq!(dr("Sarah Lee MD, PhD"), "Dr. Lee");
+    }
+
+    #[test]
+    fn salutation_keeps_unsplittable_names_whole() {
+        assert_eq!(dr("李明"), "Dr. 李明");
+        assert_eq!(dr("Madonna"), "Dr. Madonna");
+        assert_eq!(salutation("Priya Raman", None), "Priya Raman");
+        assert_eq!(salutation("Priya Raman", Some("  ")), "Priya Raman");
+        assert_eq!(
+            salutation("Elena Petrova", Some("Professor")),
+            "Professor Petrova"
+        );
+    }
+
+    #[test]
+    fn ids_that_escape_a_folder_are_refused() {
+        assert!(valid_id("okafor"));
+        assert!(valid_id("li.ming-2"));
+        assert!(!valid_id("../x"));
+        assert!(!valid_id("a/b"));
+        assert!(!valid_id(".hidden"));
+        assert!(!valid_id(""));
+    }
+
+    #[test]
+    fn addresses_are_checked() {
+        assert!(valid_address("c.okafor@example.org"));
+        assert!(!valid_address("c.okafor@example"));
+        assert!(!valid_address("not an address"));
+        assert!(!valid_address(" x@example.org"));
+    }
+
+    #[test]
+    fn cadence_reads_common_forms() {
+        assert_eq!(parse_cadence("6 weeks"), Some(42));
+        assert_eq!(parse_cadence("1 month"), Some(30));
+        assert_eq!(parse_cadence("10 days"), Some(10));
+        assert_eq!(parse_cadence("often"), None);
+        assert_eq!(parse_cadence("0 weeks"), None);
+    }
+
+    fn load(file: &str, text: &str) -> (Vec<Contact>, Vec<Problem>) {
+        let mut out = Vec::new();
+        let mut problems = Vec::new();
+        parse_file(Path::new(file), text, &mut out, &mut problems);
+        (out, problems)
+    }
+
+    #[test]
+    fn one_contact_file_takes_its_id_from_the_stem() {
+        let (c, p) = load(
+            "contacts/okafor.yaml",
+            "name: Chinedu Okafor\nemail: c@example.org\n",
+        );
+        assert!(p.is_empty());
+        assert_eq!(c[0].id, "okafor");
+    }
+
+    #[test]
+    fn list_entries_need_ids_and_know_their_lines() {
+        let text = "# team\n- id: a\n  name: A B\n  email: a@example.org\n- name: C D\n  email: c@example.org\n";
+        let (c, p) = load("contacts/team.yaml", text);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].line, 2);
+        assert_eq!(p.len(), 1);
+        assert!(p[0].place.ends_with("team.yaml:5"), "{}", p[0]);
+    }
+
+    #[test]
+    fn misspelled_field_is_located_and_explained() {
+        let (_, p) = load(
+            "contacts/smith.yaml",
+            "name: Ann Smith\nemial: a@example.org\n",
+        );
+        assert_eq!(p[0].place, "contacts/smith.yaml:2:1");
+        assert!(p[0].message.contains("did you mean `email`"), "{}", p[0]);
+    }
+}

@@ -1,0 +1,15 @@
+//! The `outreach` library: everything the binary does, as plain modules.
+//! See `main.rs` for the architecture.
+
+pub mod cli;
+pub mod cmd;
+pub mod compose;
+pub mod config;
+pub mod contact;
+pub mod lint;
+pub mod message;
+pub mod problem;
+pub mod table;
+pub mod template;
+pub mod workspace;
+pub mod yaml;

@@ -1,0 +1,171 @@
+//! Turning a rendered template into an RFC 5322 email: headers, threading,
+//! a Message-ID on the sender's domain, and plain text wrapped for mail.
+
+use std::hash::Hasher;
+
+use anyhow::{Context as _, Result};
+use chrono::{DateTime, Utc};
+use lettre::message::header::ContentType;
+use lettre::message::{Body, Mailbox};
+use lettre::Message;
+
+use crate::config::Me;
+use crate::contact::Contact;
+use crate::template::Rendered;
+
+/// Where a message stands in a thread: the Message-IDs (without angle
+/// brackets) of the messages it answers, oldest first.
+#[derive(Debug, Clone, Default)]
+pub struct Threading {
+    pub references: Vec<String>,
+}
+
+/// Makes a Message-ID (without angle brackets) on `domain`. It is a pure
+/// function of its inputs, so a fixed `OUTREACH_NOW` gives a fixed ID;
+/// `salt` tells apart messages that share the rest (the journal's row id).
+pub fn message_id(
+    domain: &str,
+    now: DateTime<Utc>,
+    contact: &str,
+    template: &str,
+    salt: u64,
+) -> String {
+    let mut h = Fnv64::default();
+    for part in [contact.as_bytes(), b"\0", template.as_bytes(), b"\0"] {
+        h.write(part);
+    }
+    h.write_u64(salt);
+    h.write_i64(now.timestamp_nanos_opt().unwrap_or_default());
+    format!(
+        "{}.{:016x}@{domain}",
+        now.format("%Y%m%d%H%M%S"),
+        h.finish()
+    )
+}
+
+/// FNV-1a: small, stable across Rust versions (unlike `DefaultHasher`).
+struct Fnv64(u64);
+
+impl Default for Fnv64 {
+    fn default() -> Self {
+        Fnv64(0xcbf29ce484222325)
+    }
+}
+
+impl Hasher for Fnv64 {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x100000001b3);
+        }
+    }
+}
+
+/// Builds the email. `date` is the Date header; `id` the Message-ID.
+pub fn build(
+    me: &Me,
+    contact: &Contact,
+    rendered: &Rendered,
+    date: DateTime<Utc>,
+    id: &str,
+    threading: &Threading,
+) -> Result<Message> {
+    let from = mailbox(&me.name, &me.email).context("the sender address in outreach.yaml")?;
+    let to = mailbox(&contact.name, &contact.email)
+        .with_context(|| format!("the address of contact `{}`", contact.id))?;
+    let mut builder = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(rendered.subject.clone())
+        .date(date.into())
+        .message_id(Some(format!("<{id}>")));
+    if let Some(last) = threading.references.last() {
+        let chain: Vec<String> = threading
+            .references
+            .iter()
+            .map(|r| format!("<{r}>"))
+            .collect();
+        builder = builder
+            .in_reply_to(format!("<{last}>"))
+            .references(chain.join(" "));
+    }
+    builder
+        .header(ContentType::TEXT_PLAIN)
+        .body(Body::new(wrap(&rendered.body, 72)))
+        .with_context(|| format!("building the message to `{}`", contact.id))
+}
+
+fn mailbox(name: &str, email: &str) -> Result<Mailbox> {
+    let address = email
+        .parse()
+        .with_context(|| format!("`{email}` is not a valid address"))?;
+    Ok(Mailbox::new(Some(name.trim().to_string()), address))
+}
+
+/// Wraps lines longer than `width` characters at spaces. Quoted lines
+/// (`>`) and words longer than the width (addresses, links) stay whole.
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    for line in text.lines() {
+        if line.chars().count() <= width || line.starts_with('>') {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        let indent: String = line.chars().take_while(|c| *c == ' ').collect();
+        let mut current = String::new();
+        for word in line.split(' ').filter(|w| !w.is_empty()) {
+            let len = current.chars().count();
+            if len > 0 && len + 1 + word.chars().count() > width {
+                out.push_str(&current);
+                out.push('\n');
+                current.clear();
+            }
+            if current.is_empty() {
+                current.push_str(&indent);
+            } else {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+        out.push_str(&current);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_long_lines_at_spaces_only() {
+        let line = "word ".repeat(30);
+        let wrapped = wrap(line.trim_end(), 72);
+        assert!(wrapped.lines().all(|l| l.chars().count() <= 72));
+        assert_eq!(wrapped.split_whitespace().count(), 30);
+        let url = format!("see https://example.org/{}", "a".repeat(90));
+        assert_eq!(
+            wrap(&url, 72),
+            format!("see\nhttps://example.org/{}\n", "a".repeat(90))
+        );
+        let quote = format!("> {}", "q ".repeat(50));
+        assert_eq!(wrap(&quote, 72), format!("{quote}\n"));
+    }
+
+    #[test]
+    fn message_ids_are_stable_and_distinct() {
+        let now = DateTime::parse_from_rfc3339("2026-11-24T14:00:00Z")
+            .unwrap()
+            .to_utc();
+        let a = message_id("example.org", now, "okafor", "intro", 1);
+        assert_eq!(a, message_id("example.org", now, "okafor", "intro", 1));
+        assert_ne!(a, message_id("example.org", now, "okafor", "intro", 2));
+        assert_ne!(a, message_id("example.org", now, "li", "intro", 1));
+        assert!(a.starts_with("20261124140000.") && a.ends_with("@example.org"));
+        assert!(!a.contains("okafor"));
+    }
+}

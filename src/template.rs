@@ -1,0 +1,663 @@
+//! Message templates: `templates/*.hbs` with YAML front matter, partials in
+//! `templates/partials/`, and strict rendering.
+//!
+//! Handlebars' strict mode catches a missing field only where it is printed.
+//! Two more checks make rendering strict in the sense users need: every path
+//! a template names, in any branch, must be a field the tool knows
+//! (`check_paths`), and blank values are removed from the data before
+//! rendering, so a blank field fails exactly like a missing one.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use handlebars::template::{Parameter, Template as Ast, TemplateElement};
+use handlebars::{
+    Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderError,
+    RenderErrorReason,
+};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use crate::config::{Me, ME_FIELDS};
+use crate::contact::{Contact, FIELDS, MET_FIELDS};
+use crate::problem::{did_you_mean, Problem};
+use crate::yaml;
+
+/// What a template is for, which decides how often it may go to a contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// The first message to someone: goes once per contact.
+    FirstContact,
+    /// A reply in the thread of an earlier message that got no answer.
+    FollowUp,
+    /// A thank-you or an update: may be sent again, not twice in a day.
+    Note,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrontMatter {
+    subject: Option<String>,
+    #[serde(default = "default_kind")]
+    kind: Kind,
+    /// Fields a contact must have for the template to apply to them.
+    #[serde(default)]
+    requires: Vec<String>,
+    description: Option<String>,
+}
+
+fn default_kind() -> Kind {
+    Kind::FirstContact
+}
+
+/// One loaded template.
+#[derive(Debug, Clone)]
+pub struct Template {
+    pub name: String,
+    /// Relative to the workspace.
+    pub file: PathBuf,
+    pub kind: Kind,
+    pub description: Option<String>,
+    /// Contact fields the template applies only with (e.g. `met.event`).
+    pub requires: Vec<String>,
+    /// Whether the front matter set a subject (follow-ups default to
+    /// `Re: ` + the thread's subject).
+    pub has_subject: bool,
+    /// Line of `subject:` in the file.
+    subject_line: usize,
+    /// Lines before the body starts.
+    body_offset: usize,
+}
+
+/// The sample thread data a follow-up gets.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Thread {
+    /// The first message's subject.
+    pub subject: String,
+    pub sent_on: NaiveDate,
+    pub days_waiting: i64,
+    /// Which follow-up this is: 1, 2, …
+    pub step: u32,
+}
+
+/// Field names under `thread`.
+pub const THREAD_FIELDS: &[&str] = &["subject", "sent_on", "days_waiting", "step"];
+
+/// Everything a rendering reads besides the template.
+pub struct Input<'a> {
+    pub contact: &'a Contact,
+    pub me: &'a Me,
+    pub today: NaiveDate,
+    pub thread: Option<&'a Thread>,
+}
+
+/// A rendered message, before it becomes an email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub body: String,
+}
+
+/// All templates of a workspace, compiled.
+pub struct Templates {
+    registry: Handlebars<'static>,
+    pub list: BTreeMap<String, Template>,
+}
+
+impl Templates {
+    /// Loads `dir/*.hbs` and `dir/partials/*.hbs`; paths in problems are
+    /// relative to `root`.
+    pub fn load(root: &Path, dir: &Path) -> (Templates, Vec<Problem>) {
+        let mut problems = Vec::new();
+        let mut registry = Handlebars::new();
+        registry.set_strict_mode(true);
+        registry.register_escape_fn(handlebars::no_escape);
+        registry.register_helper("or", Box::new(or_helper));
+        registry.register_helper("date", Box::new(date_helper));
+        let mut list = BTreeMap::new();
+        let rel = |p: &Path| p.strip_prefix(root).unwrap_or(p).to_path_buf();
+
+        let mut partials = Vec::new();
+        for path in hbs_files(&dir.join("partials")) {
+            let file = rel(&path);
+            let name = stem(&path);
+            match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    let text = text.strip_suffix('\n').unwrap_or(&text).to_string();
+                    match registry.register_partial(&name, &text) {
+                        Ok(()) => partials.push((name, file, text)),
+                        Err(e) => problems.push(syntax_problem(&file, 0, &e)),
+                    }
+                }
+                Err(e) => problems.push(Problem::error(
+                    file.display().to_string(),
+                    format!("cannot read: {e}"),
+                )),
+            }
+        }
+        let files = hbs_files(dir);
+        if files.is_empty() {
+            problems.push(Problem::error(
+                rel(dir).display().to_string(),
+                "no templates: add one such as templates/intro.hbs (see `outreach init`)",
+            ));
+        }
+        let mut sources = Vec::new();
+        for path in files {
+            let file = rel(&path);
+            let name = stem(&path);
+            let text = match std::fs::read_to_string(&path) {
+                Ok(t) => t,
+                Err(e) => {
+                    problems.push(Problem::error(
+                        file.display().to_string(),
+                        format!("cannot read: {e}"),
+                    ));
+                    continue;
+                }
+            };
+            match parse_template(&name, &file, &text, &mut registry) {
+                Ok((t, body)) => {
+                    sources.push((t.file.clone(), t.body_offset, t.kind, body));
+                    list.insert(name, t);
+                }
+                Err(p) => problems.push(p),
+            }
+        }
+        for (file, offset, kind, body) in &sources {
+            check_paths(file, *offset, body, *kind, &registry, &mut problems);
+        }
+        for (name, file, text) in &partials {
+            check_paths(file, 0, text, Kind::FollowUp, &registry, &mut problems);
+            let _ = name;
+        }
+        (Templates { registry, list }, problems)
+    }
+
+    pub fn get(&self, name: &str) -> Result<&Template, String> {
+        self.list.get(name).ok_or_else(|| {
+            let names: Vec<&str> = self.list.keys().map(String::as_str).collect();
+            match did_you_mean(name, names.iter().copied()) {
+                Some(s) => format!("unknown template `{name}`; did you mean `{s}`?"),
+                None => format!("unknown template `{name}`; templates: {}", names.join(", ")),
+            }
+        })
+    }
+
+    /// The first field in `template.requires` that the contact lacks.
+    pub fn missing_requirement(&self, template: &Template, contact: &Contact) -> Option<String> {
+        let data = serde_json::to_value(contact).unwrap_or_default();
+        template
+            .requires
+            .iter()
+            .find(|path| lookup(&data, path).is_none_or(is_blank))
+            .cloned()
+    }
+
+    /// Renders `template` for one contact. Every error names the contact,
+    /// the template file and line, and the field.
+    pub fn render(&self, template: &Template, input: &Input) -> Result<Rendered, Problem> {
+        let contact = input.contact;
+        let data = data(input);
+        let fail = |file: &Path, line: Option<usize>, e: &RenderError| {
+            let place = match line {
+                Some(l) => format!("{}:{l}", file.display()),
+                None => file.display().to_string(),
+            };
+            Problem::error(
+                place,
+                format!("contact `{}`: {}", contact.id, explain_render(e)),
+            )
+        };
+        let place_of = |e: &RenderError, offset: usize| -> (PathBuf, Option<usize>) {
+            match e.template_name.as_deref() {
+                Some(n) if n != template.name && !n.ends_with("#subject") => (
+                    PathBuf::from(format!("templates/partials/{n}.hbs")),
+                    e.line_no,
+                ),
+                _ => (template.file.clone(), e.line_no.map(|l| l + offset)),
+            }
+        };
+        let subject = if template.has_subject {
+            self.registry
+                .render(&format!("{}#subject", template.name), &data)
+                .map_err(|e| fail(&template.file, Some(template.subject_line), &e))?
+        } else {
+            match input.thread {
+                Some(t) => reply_subject(&t.subject),
+                None => {
+                    return Err(Problem::error(
+                        template.file.display().to_string(),
+                        "the front matter needs a `subject:`",
+                    ))
+                }
+            }
+        };
+        let body = self.registry.render(&template.name, &data).map_err(|e| {
+            let (file, line) = place_of(&e, template.body_offset);
+            fail(&file, line, &e)
+        })?;
+        let subject = subject.trim().to_string();
+        if subject.contains(['\r', '\n']) {
+            return Err(Problem::error(
+                format!("{}:{}", template.file.display(), template.subject_line),
+                format!(
+                    "contact `{}`: the subject has a line break in it",
+                    contact.id
+                ),
+            ));
+        }
+        if subject.is_empty() {
+            return Err(Problem::error(
+                format!("{}:{}", template.file.display(), template.subject_line),
+                format!("contact `{}`: the subject is blank", contact.id),
+            ));
+        }
+        Ok(Rendered {
+            subject,
+            body: tidy(&body),
+        })
+    }
+}
+
+/// `Re: ` + subject, without stacking `Re: Re: `.
+pub fn reply_subject(subject: &str) -> String {
+    let s = subject.trim();
+    if s.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("re:")) {
+        s.to_string()
+    } else {
+        format!("Re: {s}")
+    }
+}
+
+fn hbs_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "hbs"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Splits front matter from body, registers both, returns the template
+/// and its body source.
+fn parse_template(
+    name: &str,
+    file: &Path,
+    text: &str,
+    registry: &mut Handlebars<'static>,
+) -> Result<(Template, String), Problem> {
+    let place = file.display().to_string();
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let rest = text
+        .strip_prefix("---\n")
+        .or_else(|| text.strip_prefix("---\r\n"))
+        .ok_or_else(|| Problem::error(format!("{place}:1"), "a template starts with front matter: a `---` line, `subject: \"…\"`, and another `---` line"))?;
+    let end = rest
+        .match_indices("\n---")
+        .map(|(i, _)| i)
+        .find(|&i| {
+            rest[i + 4..].starts_with('\n')
+                || rest[i + 4..].starts_with("\r\n")
+                || rest[i + 4..].is_empty()
+        })
+        .map(|i| i + 1)
+        .or_else(|| rest.starts_with("---").then_some(0))
+        .ok_or_else(|| {
+            Problem::error(
+                format!("{place}:1"),
+                "the front matter has no closing `---` line",
+            )
+        })?;
+    let front = &rest[..end];
+    let after = &rest[end..];
+    let body = after.split_once('\n').map_or("", |(_, b)| b);
+    let fm: FrontMatter = yaml::parse(file, front, 1)?;
+    let body_offset = 1 + front.lines().count() + 1;
+    let subject_line = 1 + yaml::key_line(front, 1, front.lines().count().max(1), "subject");
+    let has_subject = fm.subject.as_deref().is_some_and(|s| !s.trim().is_empty());
+    if !has_subject && fm.kind != Kind::FollowUp {
+        return Err(Problem::error(
+            format!("{place}:1"),
+            "the front matter needs a `subject:`",
+        ));
+    }
+    if let Some(subject) = &fm.subject {
+        registry
+            .register_template_string(&format!("{name}#subject"), subject)
+            .map_err(|e| syntax_problem(file, subject_line - 1, &e))?;
+    }
+    registry
+        .register_template_string(name, body)
+        .map_err(|e| syntax_problem(file, body_offset, &e))?;
+    for req in &fm.requires {
+        if let Err(msg) = known_path(req, Kind::FirstContact) {
+            return Err(Problem::error(
+                format!("{place}:1"),
+                format!("requires: {msg}"),
+            ));
+        }
+    }
+    Ok((
+        Template {
+            name: name.to_string(),
+            file: file.to_path_buf(),
+            kind: fm.kind,
+            description: fm.description,
+            requires: fm.requires,
+            has_subject,
+            subject_line,
+            body_offset,
+        },
+        body.to_string(),
+    ))
+}
+
+fn syntax_problem(file: &Path, offset: usize, e: &handlebars::TemplateError) -> Problem {
+    let place = match e.pos() {
+        Some((line, col)) => format!("{}:{}:{col}", file.display(), line + offset),
+        None => file.display().to_string(),
+    };
+    Problem::error(place, format!("template syntax error: {}", e.reason()))
+}
+
+/// Checks every path the template names, in every branch, against the
+/// fields the tool knows, so that `{{#if met.topik}}` is an error for every
+/// contact rather than silently false.
+fn check_paths(
+    file: &Path,
+    offset: usize,
+    source: &str,
+    kind: Kind,
+    registry: &Handlebars,
+    problems: &mut Vec<Problem>,
+) {
+    let Ok(ast) = Ast::compile(source) else {
+        return;
+    };
+    let mut found = Vec::new();
+    collect_paths(&ast, false, registry, &mut found);
+    for (line, path) in found {
+        if let Err(msg) = known_path(&path, kind) {
+            problems.push(Problem::error(
+                format!("{}:{}", file.display(), line + offset),
+                msg,
+            ));
+        }
+    }
+    let mut partials = Vec::new();
+    collect_partials(&ast, &mut partials);
+    for (line, name) in partials {
+        if registry.get_template(&name).is_none() {
+            problems.push(Problem::error(
+                format!("{}:{}", file.display(), line + offset),
+                format!(
+                    "unknown partial `{name}` (partials live in templates/partials/{name}.hbs)"
+                ),
+            ));
+        }
+    }
+}
+
+/// (line, path) for each data path in the template, outside `#each` and
+/// `#with` blocks, whose paths are relative to the item.
+fn collect_paths(ast: &Ast, scoped: bool, registry: &Handlebars, out: &mut Vec<(usize, String)>) {
+    for (i, el) in ast.elements.iter().enumerate() {
+        let line = ast.mapping.get(i).map_or(1, |m| m.0);
+        let param = |p: &Parameter, out: &mut Vec<(usize, String)>| {
+            if let Parameter::Path(path) = p {
+                if let Some(name) = p.as_name() {
+                    let _ = path;
+                    if !scoped || name.starts_with("@root.") {
+                        out.push((line, name.trim_start_matches("@root.").to_string()));
+                    }
+                }
+            }
+        };
+        match el {
+            TemplateElement::Expression(ht) | TemplateElement::HtmlExpression(ht) => {
+                let is_helper = !ht.params.is_empty()
+                    || ht.name.as_name().is_some_and(|n| HELPERS.contains(&n));
+                if !is_helper {
+                    match &ht.name {
+                        Parameter::Name(n) if !scoped => out.push((line, n.clone())),
+                        p => param(p, out),
+                    }
+                }
+                for p in ht.params.iter().chain(ht.hash.values()) {
+                    param(p, out);
+                }
+            }
+            TemplateElement::HelperBlock(ht) => {
+                for p in ht.params.iter().chain(ht.hash.values()) {
+                    param(p, out);
+                }
+                let inner = scoped || matches!(ht.name.as_name(), Some("each" | "with"));
+                for t in ht.template.iter().chain(ht.inverse.iter()) {
+                    collect_paths(t, inner, registry, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn collect_partials(ast: &Ast, out: &mut Vec<(usize, String)>) {
+    for (i, el) in ast.elements.iter().enumerate() {
+        let line = ast.mapping.get(i).map_or(1, |m| m.0);
+        match el {
+            TemplateElement::PartialExpression(d) | TemplateElement::PartialBlock(d) => {
+                if let Some(n) = d.name.as_name() {
+                    out.push((line, n.to_string()));
+                }
+            }
+            TemplateElement::HelperBlock(ht) => {
+                for t in ht.template.iter().chain(ht.inverse.iter()) {
+                    collect_partials(t, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Helpers a template may call: handlebars' own and the project's.
+const HELPERS: &[&str] = &[
+    "or", "date", "eq", "ne", "gt", "gte", "lt", "lte", "and", "not", "len", "lookup", "log",
+];
+
+/// Whether `path` names a field templates can use.
+fn known_path(path: &str, kind: Kind) -> Result<(), String> {
+    if path == "this" || path.starts_with('@') {
+        return Ok(());
+    }
+    let segs: Vec<&str> = path.split('.').collect();
+    let unknown =
+        |seg: &str, known: &[&str], prefix: &str| match did_you_mean(seg, known.iter().copied()) {
+            Some(s) => Err(format!(
+                "unknown field `{path}`; did you mean `{prefix}{s}`?"
+            )),
+            None => Err(format!("unknown field `{path}`")),
+        };
+    let leaf = |rest: &[&str]| {
+        if rest.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "unknown field `{path}`: `{}` has no fields",
+                segs[0]
+            ))
+        }
+    };
+    match segs[0] {
+        "vars" => Ok(()),
+        "today" => leaf(&segs[1..]),
+        "me" => match segs.get(1) {
+            None => Ok(()),
+            Some(&"vars") => Ok(()),
+            Some(s) if ME_FIELDS.contains(s) => leaf(&segs[2..]),
+            Some(s) => unknown(s, ME_FIELDS, "me."),
+        },
+        "met" => match segs.get(1) {
+            None => Ok(()),
+            Some(s) if MET_FIELDS.contains(s) => leaf(&segs[2..]),
+            Some(s) => unknown(s, MET_FIELDS, "met."),
+        },
+        "thread" if kind != Kind::FollowUp => {
+            Err(format!("`{path}`: thread fields exist only in follow-up templates (front matter `kind: follow-up`)"))
+        }
+        "thread" => match segs.get(1) {
+            None => Ok(()),
+            Some(s) if THREAD_FIELDS.contains(s) => leaf(&segs[2..]),
+            Some(s) => unknown(s, THREAD_FIELDS, "thread."),
+        },
+        s if FIELDS.contains(&s) => leaf(&segs[1..]),
+        s => {
+            let roots: Vec<&str> = FIELDS.iter().copied().chain(["me", "today", "thread"]).collect();
+            unknown(s, &roots, "")
+        }
+    }
+}
+
+/// The data a template sees, with blank strings removed so that strict
+/// mode fails on them as on missing ones.
+fn data(input: &Input) -> Value {
+    let mut map = match serde_json::to_value(input.contact) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    };
+    map.insert(
+        "salutation".into(),
+        Value::String(input.contact.salutation()),
+    );
+    map.insert(
+        "me".into(),
+        serde_json::to_value(input.me).unwrap_or_default(),
+    );
+    map.insert("today".into(), Value::String(long_date(input.today)));
+    if let Some(t) = input.thread {
+        map.insert(
+            "thread".into(),
+            json!({
+                "subject": t.subject,
+                "sent_on": long_date(t.sent_on),
+                "days_waiting": t.days_waiting,
+                "step": t.step,
+            }),
+        );
+    }
+    let mut v = Value::Object(map);
+    prune_blank(&mut v);
+    v
+}
+
+fn prune_blank(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|_, x| !is_blank(x));
+            m.values_mut().for_each(prune_blank);
+        }
+        Value::Array(a) => a.iter_mut().for_each(prune_blank),
+        _ => {}
+    }
+}
+
+fn is_blank(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        _ => false,
+    }
+}
+
+fn lookup<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(v, |v, seg| v.get(seg))
+}
+
+/// "14 November 2026".
+pub fn long_date(d: NaiveDate) -> String {
+    d.format("%-d %B %Y").to_string()
+}
+
+fn explain_render(e: &RenderError) -> String {
+    match e.reason() {
+        RenderErrorReason::MissingVariable(Some(path)) => {
+            format!("field `{path}` is missing or blank (set it in the contact, or use {{{{or {path} \"…\"}}}})")
+        }
+        RenderErrorReason::MissingVariable(None) => "a field is missing or blank".to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// `{{or a b "fallback"}}`: the first value that is present and not blank.
+fn or_helper(
+    h: &Helper,
+    _: &Handlebars,
+    _: &Context,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    for p in h.params() {
+        if !p.is_value_missing() && !is_blank(p.value()) {
+            out.write(&p.render())?;
+            return Ok(());
+        }
+    }
+    let first = h.params().first().and_then(|p| p.relative_path().cloned());
+    Err(RenderErrorReason::MissingVariable(first).into())
+}
+
+/// `{{date met.date}}`: an ISO date written out, "14 November 2026".
+fn date_helper(
+    h: &Helper,
+    _: &Handlebars,
+    _: &Context,
+    _: &mut RenderContext,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let p = h.param(0).ok_or_else(|| {
+        RenderErrorReason::Other("`date` needs a date, e.g. {{date met.date}}".into())
+    })?;
+    if p.is_value_missing() || is_blank(p.value()) {
+        return Err(RenderErrorReason::MissingVariable(p.relative_path().cloned()).into());
+    }
+    let text = p.render();
+    let date = NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| {
+        RenderErrorReason::Other(format!("`date`: `{text}` is not a date like 2026-11-14"))
+    })?;
+    out.write(&long_date(date))?;
+    Ok(())
+}
+
+/// Trims trailing spaces on each line, collapses runs of blank lines that
+/// empty `{{#if}}` blocks leave, and ends with one newline.
+fn tidy(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut blank = 0;
+    for line in body.trim_matches('\n').lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank += 1;
+            if blank > 1 {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
