@@ -5,7 +5,7 @@ use std::hash::Hasher;
 
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, MIME_VERSION_1_0};
 use lettre::message::{Body, Mailbox};
 use lettre::Message;
 
@@ -93,6 +93,7 @@ pub fn build(
             .references(chain.join(" "));
     }
     builder
+        .header(MIME_VERSION_1_0)
         .header(ContentType::TEXT_PLAIN)
         .body(Body::new(wrap(&rendered.body, 72)))
         .with_context(|| format!("building the message to `{}`", contact.id))

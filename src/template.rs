@@ -169,9 +169,8 @@ impl Templates {
         for (file, offset, kind, body) in &sources {
             check_paths(file, *offset, body, *kind, &registry, &mut problems);
         }
-        for (name, file, text) in &partials {
+        for (_, file, text) in &partials {
             check_paths(file, 0, text, Kind::FollowUp, &registry, &mut problems);
-            let _ = name;
         }
         (Templates { registry, list }, problems)
     }
@@ -388,7 +387,7 @@ fn check_paths(
         return;
     };
     let mut found = Vec::new();
-    collect_paths(&ast, false, registry, &mut found);
+    collect_paths(&ast, false, &mut found);
     for (line, path) in found {
         if let Err(msg) = known_path(&path, kind) {
             problems.push(Problem::error(
@@ -413,18 +412,27 @@ fn check_paths(
 
 /// (line, path) for each data path in the template, outside `#each` and
 /// `#with` blocks, whose paths are relative to the item.
-fn collect_paths(ast: &Ast, scoped: bool, registry: &Handlebars, out: &mut Vec<(usize, String)>) {
+fn collect_paths(ast: &Ast, scoped: bool, out: &mut Vec<(usize, String)>) {
     for (i, el) in ast.elements.iter().enumerate() {
         let line = ast.mapping.get(i).map_or(1, |m| m.0);
-        let param = |p: &Parameter, out: &mut Vec<(usize, String)>| {
-            if let Parameter::Path(path) = p {
+        let param = |p: &Parameter, out: &mut Vec<(usize, String)>| match p {
+            Parameter::Path(_) => {
                 if let Some(name) = p.as_name() {
-                    let _ = path;
                     if !scoped || name.starts_with("@root.") {
                         out.push((line, name.trim_start_matches("@root.").to_string()));
                     }
                 }
             }
+            Parameter::Subexpression(sub) => {
+                for p in sub.params().into_iter().flatten() {
+                    if let Some(name) = p.as_name().filter(|_| matches!(p, Parameter::Path(_))) {
+                        if !scoped {
+                            out.push((line, name.to_string()));
+                        }
+                    }
+                }
+            }
+            _ => {}
         };
         match el {
             TemplateElement::Expression(ht) | TemplateElement::HtmlExpression(ht) => {
@@ -446,7 +454,7 @@ fn collect_paths(ast: &Ast, scoped: bool, registry: &Handlebars, out: &mut Vec<(
                 }
                 let inner = scoped || matches!(ht.name.as_name(), Some("each" | "with"));
                 for t in ht.template.iter().chain(ht.inverse.iter()) {
-                    collect_paths(t, inner, registry, out);
+                    collect_paths(t, inner, out);
                 }
             }
             _ => {}
@@ -660,4 +668,204 @@ fn tidy(body: &str) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contact::salutation;
+
+    fn me() -> Me {
+        serde_yaml::from_str("name: Amina Yusuf\nemail: amina@example.org\ncountry: Nigeria\n")
+            .unwrap()
+    }
+
+    fn contact(yaml: &str) -> Contact {
+        let mut c: Contact = serde_yaml::from_str(yaml).unwrap();
+        c.id = "okafor".into();
+        c
+    }
+
+    /// Loads templates from (file name, text) pairs in a temporary folder.
+    fn load(files: &[(&str, &str)]) -> (Templates, Vec<Problem>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().join("templates");
+        std::fs::create_dir_all(t.join("partials")).unwrap();
+        for (name, text) in files {
+            std::fs::write(t.join(name), text).unwrap();
+        }
+        let (templates, problems) = Templates::load(dir.path(), &t);
+        (templates, problems, dir)
+    }
+
+    fn render(templates: &Templates, name: &str, c: &Contact) -> Result<Rendered, Problem> {
+        let me = me();
+        let input = Input {
+            contact: c,
+            me: &me,
+            today: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+            thread: None,
+        };
+        templates.render(templates.get(name).unwrap(), &input)
+    }
+
+    const OKAFOR: &str = "name: Chinedu Okafor\ntitle: Dr.\nemail: c@example.org\n";
+
+    #[test]
+    fn renders_plain_text_without_escaping() {
+        let (t, p, _d) = load(&[("a.hbs", "---\nsubject: \"Hello & welcome, {{salutation}}\"\n---\nDear {{salutation}},\nQ&A <3 from {{me.country}}\n")]);
+        assert!(p.is_empty(), "{p:?}");
+        let r = render(&t, "a", &contact(OKAFOR)).unwrap();
+        assert_eq!(r.subject, "Hello & welcome, Dr. Okafor");
+        assert_eq!(r.body, "Dear Dr. Okafor,\nQ&A <3 from Nigeria\n");
+    }
+
+    #[test]
+    fn a_missing_field_names_contact_file_line_and_field() {
+        let (t, _, _d) = load(&[(
+            "pc.hbs",
+            "---\nsubject: Thanks\n---\nDear {{salutation}},\n\nThank you for {{met.topic}}.\n",
+        )]);
+        let e = render(&t, "pc", &contact(OKAFOR)).unwrap_err();
+        assert_eq!(e.place, "templates/pc.hbs:6");
+        assert!(e.message.contains("contact `okafor`"), "{e}");
+        assert!(e.message.contains("`met.topic`"), "{e}");
+    }
+
+    #[test]
+    fn a_blank_field_fails_like_a_missing_one() {
+        let (t, _, _d) = load(&[(
+            "a.hbs",
+            "---\nsubject: Hi\n---\nDear {{salutation}}, about {{institution}}.\n",
+        )]);
+        let c = contact(&format!("{OKAFOR}institution: \"   \"\n"));
+        let e = render(&t, "a", &c).unwrap_err();
+        assert!(e.message.contains("`institution`"), "{e}");
+    }
+
+    #[test]
+    fn a_misspelled_field_in_an_if_is_an_error_for_everyone() {
+        let (_, p, _d) = load(&[(
+            "a.hbs",
+            "---\nsubject: Hi\n---\nDear {{salutation}},\n{{#if met.topik}}x{{/if}}\n",
+        )]);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].place, "templates/a.hbs:5");
+        assert!(
+            p[0].message.contains("did you mean `met.topic`"),
+            "{}",
+            p[0]
+        );
+    }
+
+    #[test]
+    fn a_field_only_in_an_untaken_branch_is_still_checked() {
+        let (_, p, _d) = load(&[("a.hbs", "---\nsubject: Hi\n---\n{{#if title}}Dear {{salutation}}{{else}}Hello {{nmae}}{{/if}},\n")]);
+        assert!(
+            p.iter()
+                .any(|p| p.message.contains("`nmae`") && p.message.contains("did you mean `name`")),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn or_falls_back_on_missing_and_blank() {
+        let (t, p, _d) = load(&[("a.hbs", "---\nsubject: Hi\n---\nabout {{or met.topic \"your recent talk\"}} and {{or institution \"x\"}}\n")]);
+        assert!(p.is_empty(), "{p:?}");
+        let c = contact(&format!("{OKAFOR}institution: \"\"\n"));
+        assert_eq!(
+            render(&t, "a", &c).unwrap().body,
+            "about your recent talk and x\n"
+        );
+    }
+
+    #[test]
+    fn thread_fields_only_in_follow_ups() {
+        let (_, p, _d) = load(&[("a.hbs", "---\nsubject: Hi\n---\n{{thread.subject}}\n")]);
+        assert!(p[0].message.contains("only in follow-up"), "{p:?}");
+        let (_, p, _d) = load(&[(
+            "f.hbs",
+            "---\nkind: follow-up\n---\n{{thread.subject}} {{thread.sent_on}}\n",
+        )]);
+        assert!(p.is_empty(), "{p:?}");
+    }
+
+    #[test]
+    fn follow_up_subject_defaults_to_re() {
+        let (t, _, _d) = load(&[(
+            "f.hbs",
+            "---\nkind: follow-up\n---\nDear {{salutation}}, step {{thread.step}}.\n",
+        )]);
+        let me = me();
+        let c = contact(OKAFOR);
+        let thread = Thread {
+            subject: "Request for a brief call".into(),
+            sent_on: NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
+            days_waiting: 10,
+            step: 1,
+        };
+        let input = Input {
+            contact: &c,
+            me: &me,
+            today: NaiveDate::from_ymd_opt(2026, 11, 12).unwrap(),
+            thread: Some(&thread),
+        };
+        let r = t.render(t.get("f").unwrap(), &input).unwrap();
+        assert_eq!(r.subject, "Re: Request for a brief call");
+        assert_eq!(reply_subject("RE: x"), "RE: x");
+    }
+
+    #[test]
+    fn syntax_errors_are_located() {
+        let (_, p, _d) = load(&[(
+            "a.hbs",
+            "---\nsubject: Hi\n---\nline one\n{{#if title}}unclosed\n",
+        )]);
+        assert!(p[0].place.starts_with("templates/a.hbs:"), "{p:?}");
+        assert!(p[0].message.contains("syntax"), "{p:?}");
+    }
+
+    #[test]
+    fn unknown_partial_and_template_are_reported() {
+        let (t, p, _d) = load(&[("a.hbs", "---\nsubject: Hi\n---\n{{> signatur}}\n")]);
+        assert!(
+            p.iter()
+                .any(|p| p.message.contains("unknown partial `signatur`")),
+            "{p:?}"
+        );
+        let e = t.get("intro").unwrap_err();
+        assert!(e.contains("unknown template `intro`"), "{e}");
+    }
+
+    #[test]
+    fn front_matter_is_required() {
+        let (_, p, _d) = load(&[("a.hbs", "Dear {{name}}\n")]);
+        assert!(p[0].message.contains("front matter"), "{p:?}");
+    }
+
+    #[test]
+    fn requires_makes_a_template_skip_contacts_without_the_field() {
+        let (t, _, _d) = load(&[(
+            "pc.hbs",
+            "---\nsubject: Hi\nrequires: [met.event]\n---\n{{met.event}}\n",
+        )]);
+        let tpl = t.get("pc").unwrap();
+        assert_eq!(
+            t.missing_requirement(tpl, &contact(OKAFOR)).as_deref(),
+            Some("met.event")
+        );
+        let c = contact(&format!("{OKAFOR}met:\n  event: ACC 2026\n"));
+        assert_eq!(t.missing_requirement(tpl, &c), None);
+    }
+
+    #[test]
+    fn utf8_names_render() {
+        let (t, _, _d) = load(&[(
+            "a.hbs",
+            "---\nsubject: \"Für {{salutation}}\"\n---\nDear {{salutation}},\n",
+        )]);
+        let c = contact("name: 李明\ntitle: Dr.\nemail: li@example.org\n");
+        assert_eq!(render(&t, "a", &c).unwrap().subject, "Für Dr. 李明");
+        assert_eq!(salutation("José Núñez", Some("Dr.")), "Dr. Núñez");
+    }
 }

@@ -1,0 +1,340 @@
+//! The core with no mail account: init, contacts, lint, draft, and bad input.
+
+use crate::util::{text, Workspace};
+
+#[test]
+fn init_makes_a_workspace_that_lints_and_drafts() {
+    let ws = Workspace::sample();
+    let lint = ws.ok(&["lint"]);
+    assert!(lint.contains(": 0 errors, 0 warnings"), "{lint}");
+    let drafts = ws.ok(&["draft", "intro", "--all"]);
+    assert!(
+        drafts.contains("8 drafts from templates/intro.hbs"),
+        "{drafts}"
+    );
+    assert!(drafts.contains("Dear Dr. Okonkwo-Adeyemi,"));
+    assert!(drafts.contains("Dear Dr. Li,"));
+    assert!(drafts.contains("skipped mueller: do not contact"));
+    assert!(!drafts.contains("j.mueller@example.org"));
+}
+
+#[test]
+fn init_refuses_to_overwrite_and_changes_nothing() {
+    let ws = Workspace::sample();
+    ws.write(
+        "contacts/okafor.yaml",
+        "name: Edited By Hand\nemail: e@example.org\n",
+    );
+    let before = ws.files();
+    let err = ws.fails(&["init", "."], 1);
+    assert!(err.contains("already has outreach.yaml"), "{err}");
+    assert_eq!(ws.files(), before);
+    assert_eq!(
+        ws.read("contacts/okafor.yaml"),
+        "name: Edited By Hand\nemail: e@example.org\n"
+    );
+}
+
+/// The exact bytes of one draft: a regression guard for headers (encoded
+/// UTF-8 display name, Date and Message-ID from OUTREACH_NOW), CRLF line
+/// ends, quoted-printable UTF-8 and wrapping at 72 columns.
+#[test]
+fn draft_writes_exact_eml() {
+    let ws = Workspace::sample();
+    let out = ws.ok(&["draft", "intro", "--to", "nunez", "--out", "drafts"]);
+    assert_eq!(out, "wrote 1 drafts to drafts\n");
+    let eml = ws.read("drafts/intro-nunez.eml");
+    let expected = "\
+From: \"Amina Yusuf\" <amina.yusuf@example.org>\r
+To: =?utf-8?b?Sm9zw6kgTsO6w7Fleg==?= <jose.nunez@example.com>\r
+Subject: Request for a brief call: Internal Medicine applicant trained in\r
+ Nigeria\r
+Date: Tue, 24 Nov 2026 14:00:00 +0000\r
+Message-ID: <20261124140000.953b8f6227beb14a@example.org>\r
+MIME-Version: 1.0\r
+Content-Type: text/plain; charset=utf-8\r
+Content-Transfer-Encoding: quoted-printable\r
+\r
+Dear Dr. N=C3=BA=C3=B1ez,\r
+\r
+My name is Amina Yusuf. I trained in medicine in Nigeria and am now a\r
+research fellow in the Department of Medicine at Example University\r
+Hospital in Baltimore, preparing to apply for residency in Internal\r
+Medicine.\r
+\r
+I came across your work through your talk at the ACP Internal Medicine\r
+Meeting, and I especially admire your point that early mentorship\r
+matters more than any single exam score.\r
+\r
+Would you have 15=E2=80=9320 minutes for a short call in the coming weeks? I\r
+would be grateful for your advice on how to make my application as\r
+strong as it can be.\r
+\r
+Thank you for your time.\r
+\r
+With best regards,\r
+Amina Yusuf, MBBS\r
+amina.yusuf@example.org\r
+";
+    assert_eq!(eml, expected);
+}
+
+#[test]
+fn every_eml_parses_back_to_the_rendered_text() {
+    let ws = Workspace::sample();
+    ws.ok(&["draft", "intro", "--all", "--out", "d"]);
+    for id in ["okafor", "li-ming", "van-der-berg", "rahman"] {
+        let raw = std::fs::read(ws.path().join(format!("d/intro-{id}.eml"))).unwrap();
+        let msg = mail_parser::MessageParser::default().parse(&raw).unwrap();
+        let body = msg.body_text(0).unwrap();
+        assert!(body.starts_with("Dear Dr. "), "{id}: {body}");
+        assert!(msg.message_id().unwrap().ends_with("@example.org"));
+        assert!(raw.windows(2).filter(|w| w == b"\r\n").count() > 10);
+        assert!(
+            !raw.windows(2).any(|w| w[1] == b'\n' && w[0] != b'\r'),
+            "bare LF in {id}"
+        );
+    }
+    let li = std::fs::read(ws.path().join("d/intro-li-ming.eml")).unwrap();
+    let msg = mail_parser::MessageParser::default().parse(&li).unwrap();
+    assert_eq!(msg.to().unwrap().first().unwrap().name(), Some("李明"));
+}
+
+#[test]
+fn a_missing_field_fails_the_whole_draft_and_writes_nothing() {
+    let ws = Workspace::sample();
+    ws.write(
+        "contacts/okafor.yaml",
+        "name: Chinedu Okafor\ntitle: Dr.\nemail: c.okafor@example.org\nvars:\n  found_via: a paper\n",
+    );
+    let err = ws.fails(&["draft", "intro", "--all", "--out", "d"], 1);
+    assert!(
+        err.contains("templates/intro.hbs:10: error: contact `okafor`: field `vars.admire` is missing or blank"),
+        "{err}"
+    );
+    assert!(!ws.path().join("d").exists());
+}
+
+#[test]
+fn blank_name_is_refused_with_its_place() {
+    let ws = Workspace::sample();
+    ws.write(
+        "contacts/okafor.yaml",
+        "name: \"  \"\ntitle: Dr.\nemail: c.okafor@example.org\n",
+    );
+    let err = ws.fails(&["draft", "intro", "--to", "okafor"], 1);
+    assert!(
+        err.contains("contacts/okafor.yaml:1: error: contact `okafor`: `name` is blank"),
+        "{err}"
+    );
+}
+
+#[test]
+fn broken_yaml_reports_file_line_and_column() {
+    let ws = Workspace::sample();
+    ws.write(
+        "contacts/okafor.yaml",
+        "name: Chinedu Okafor\nemail: c.okafor@example.org\nnotes: met at: ACC\n",
+    );
+    let err = ws.fails(&["contacts"], 1);
+    assert!(
+        err.contains("contacts/okafor.yaml:3:14: error: mapping values are not allowed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_field_suggests_the_right_one() {
+    let ws = Workspace::sample();
+    ws.write(
+        "contacts/smith.yaml",
+        "name: Ann Smith\ntitle: Dr.\nemial: a.smith@example.org\n",
+    );
+    let out = text(&ws.run(&["lint"]).stdout);
+    assert!(
+        out.contains(
+            "contacts/smith.yaml:3:1: error: unknown field `emial`; did you mean `email`?"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn unknown_template_and_contact_are_named() {
+    let ws = Workspace::sample();
+    let err = ws.fails(&["draft", "intr", "--all"], 1);
+    assert!(
+        err.contains("unknown template `intr`; did you mean `intro`?"),
+        "{err}"
+    );
+    let err = ws.fails(&["draft", "intro", "--to", "okafr"], 1);
+    assert!(
+        err.contains("unknown contact `okafr`; did you mean `okafor`?"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_id_that_escapes_the_folder_is_refused() {
+    let ws = Workspace::sample();
+    ws.write(
+        "contacts/team.yaml",
+        "- id: ../x\n  name: Eve Hacker\n  email: eve@example.org\n",
+    );
+    let err = ws.fails(&["draft", "intro", "--all", "--out", "d"], 1);
+    assert!(
+        err.contains("contacts/team.yaml:1: error: contact id `../x`"),
+        "{err}"
+    );
+    assert!(!ws.path().join("d").exists());
+    assert!(!ws.path().join("x").exists());
+}
+
+#[test]
+fn a_contact_file_may_hold_a_list() {
+    let ws = Workspace::sample();
+    let out = ws.ok(&["contacts", "--tag", "conference"]);
+    assert!(
+        out.contains("rahman") && out.contains("van-der-berg") && out.contains("nunez"),
+        "{out}"
+    );
+    assert!(out.contains("Dr. van der Berg"), "{out}");
+    assert!(out.contains("3 contacts"), "{out}");
+    ws.write(
+        "contacts/team.yaml",
+        "- name: No Id\n  email: noid@example.org\n",
+    );
+    let err = ws.fails(&["contacts"], 1);
+    assert!(
+        err.contains("contacts/team.yaml:1: error: a contact in a list needs an `id`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_empty_contacts_folder_says_what_to_do() {
+    let ws = Workspace::sample();
+    ws.remove("contacts");
+    std::fs::create_dir(ws.path().join("contacts")).unwrap();
+    let err = ws.fails(&["draft", "intro", "--all"], 1);
+    assert!(err.contains("contacts: error: no contacts"), "{err}");
+}
+
+#[test]
+fn duplicate_addresses_and_bad_zones_are_errors() {
+    let ws = Workspace::sample();
+    ws.write(
+        "contacts/twin.yaml",
+        "name: Chi Okafor\ntitle: Dr.\nemail: C.Okafor@example.org\ntimezone: America/Chicag\n",
+    );
+    let out = text(&ws.run(&["lint"]).stdout);
+    assert!(out.contains("contacts/twin.yaml:3: error: contact `twin`: address C.Okafor@example.org also belongs to `okafor`"), "{out}");
+    assert!(
+        out.contains(
+            "contacts/twin.yaml:4: error: contact `twin`: unknown time zone `America/Chicag`"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn lint_finds_placeholders_and_warns_on_long_subjects() {
+    let ws = Workspace::sample();
+    ws.write(
+        "templates/sloppy.hbs",
+        "---\nsubject: \"A very long subject line that goes on and on about {{specialty}} and more and more words\"\n---\nDear [Name],\n\nTODO: say something.\n",
+    );
+    let out = ws.run(&["lint"]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = text(&out.stdout);
+    assert!(
+        out.contains(
+            "templates/sloppy.hbs: error: contact `okafor`: placeholder `[Name]` left in the body"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("warning: contact `okafor`: subject is"),
+        "{out}"
+    );
+}
+
+#[test]
+fn lint_passes_with_warnings_only() {
+    let ws = Workspace::sample();
+    ws.write(
+        "templates/long.hbs",
+        &format!(
+            "---\nsubject: Hi\n---\nDear {{{{salutation}}}},\n\n{}\n",
+            "word ".repeat(300)
+        ),
+    );
+    let out = ws.ok(&["lint"]);
+    assert!(
+        out.contains("warning: contact `okafor`: body is 303 words"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_line_break_in_a_subject_is_refused() {
+    let ws = Workspace::sample();
+    ws.write(
+        "templates/inj.hbs",
+        "---\nsubject: \"Hi {{vars.found_via}}\"\n---\nDear {{salutation}},\n",
+    );
+    ws.write(
+        "contacts/okafor.yaml",
+        "name: Chinedu Okafor\ntitle: Dr.\nemail: c.okafor@example.org\nvars:\n  found_via: \"x\\nBcc: all@example.com\"\n  admire: y\n",
+    );
+    let err = ws.fails(&["draft", "inj", "--to", "okafor"], 1);
+    assert!(
+        err.contains(
+            "templates/inj.hbs:2: error: contact `okafor`: the subject has a line break in it"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let ws = Workspace::sample();
+    ws.fails(&["draft", "intro"], 2);
+    ws.fails(&["draft", "intro", "--all", "--tag", "x"], 2);
+    ws.fails(&["no-such-command"], 2);
+}
+
+#[test]
+fn contacts_json_has_salutations() {
+    let ws = Workspace::sample();
+    let out = ws.ok(&["contacts", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let li = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "li-ming")
+        .unwrap();
+    assert_eq!(li["salutation"], "Dr. Li");
+    assert_eq!(v.as_array().unwrap().len(), 9);
+}
+
+#[test]
+fn a_password_in_outreach_yaml_is_refused() {
+    let ws = Workspace::sample();
+    let cfg = ws.read("outreach.yaml");
+    ws.write(
+        "outreach.yaml",
+        &format!("{cfg}smtp:\n  host: smtp.example.org\n  password: s3cret-value\n"),
+    );
+    let err = ws.fails(&["draft", "intro", "--all"], 1);
+    assert!(err.contains("OUTREACH_SMTP_PASSWORD"), "{err}");
+    assert!(!err.contains("s3cret-value"), "{err}");
+}
+
+#[test]
+fn no_workspace_says_how_to_make_one() {
+    let ws = Workspace::empty();
+    let err = ws.fails(&["lint"], 1);
+    assert!(err.contains("run `outreach init`"), "{err}");
+}

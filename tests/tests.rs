@@ -1,0 +1,5 @@
+//! Integration tests: one binary, a module per area.
+
+mod util;
+
+mod core;
