@@ -29,6 +29,7 @@ pub enum Command {
     Contacts(cmd::contacts::ContactsArgs),
     Lint(cmd::lint::LintArgs),
     Draft(cmd::draft::DraftArgs),
+    Send(cmd::send::SendArgs),
 }
 
 /// Which contacts: exactly one of --to, --tag, --all.
@@ -78,5 +79,6 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
         }
         Command::Lint(args) => cmd::lint::execute(args, &cli.root()?, out),
         Command::Draft(args) => cmd::draft::execute(args, &Workspace::load(&cli.root()?)?, out),
+        Command::Send(args) => cmd::send::execute(args, &Workspace::load(&cli.root()?)?, out),
     }
 }

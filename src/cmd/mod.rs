@@ -4,3 +4,4 @@ pub mod contacts;
 pub mod draft;
 pub mod init;
 pub mod lint;
+pub mod send;

@@ -1,0 +1,504 @@
+//! `outreach send`: send for real, once per contact, with a journal.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{bail, Context as _, Result};
+use chrono::{DateTime, Utc};
+use clap::Args;
+
+use crate::cli::SelectArgs;
+use crate::compose::compose;
+use crate::contact::Contact;
+use crate::journal::{Journal, NewMessage, State};
+use crate::problem::{fail_on_errors, Problem};
+use crate::schedule::{self, Window};
+use crate::smtp::{SendError, Smtp};
+use crate::template::{Kind, Template};
+use crate::workspace::{self, Workspace};
+use crate::{secret, table};
+
+/// Send a template to the chosen contacts: shows the plan (who, which
+/// template, which account, what is skipped and why) and asks before
+/// sending. A first-contact template goes to a contact once, ever; a rerun
+/// after a crash sends only what had not gone out. With no `smtp:` account
+/// the messages are written to outbox/ as .eml files.
+///
+/// Example: outreach send intro --tag cardiology
+/// Example: outreach send post-conference --to nunez,rahman --yes
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// The template's name: templates/NAME.hbs.
+    pub template: String,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Send without asking (for scripts).
+    #[arg(long)]
+    pub yes: bool,
+    /// Only show the plan.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Send again to contacts who already got this template (asks first).
+    #[arg(long)]
+    pub again: bool,
+    /// Send now even outside the send window.
+    #[arg(long)]
+    pub now: bool,
+    /// No pause between messages and no daily cap (tests, benchmarks).
+    #[arg(long)]
+    pub no_pace: bool,
+}
+
+/// What the plan does for one contact.
+enum Action<'a> {
+    /// A new message.
+    New(&'a Contact),
+    /// A message queued earlier that never reached the server.
+    Resume(&'a Contact, i64),
+    Skip(&'a Contact, String),
+}
+
+pub fn execute(args: &SendArgs, ws: &Workspace, out: &mut dyn Write) -> Result<ExitCode> {
+    let template = ws.template(&args.template)?;
+    if template.kind == Kind::FollowUp {
+        bail!("`{}` is a follow-up template: follow-ups are sent by `outreach followup --send`, in the right thread", template.name);
+    }
+    let now = workspace::now()?;
+    let mut journal = Journal::open(&ws.state_dir())?;
+    let recovered = journal.recover(now)?;
+    if recovered > 0 {
+        eprintln!("warning: {recovered} message(s) were being sent when an earlier run stopped; they are marked uncertain and will not be resent (see `outreach resolve`)");
+    }
+    let (chosen, skipped) = ws.select(&args.select.selection(), template)?;
+    let mut actions: Vec<Action> = skipped
+        .into_iter()
+        .map(|s| Action::Skip(s.contact, s.reason))
+        .collect();
+    let window = send_window(ws);
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut sendable = 0u32;
+    let cap = if args.no_pace {
+        u32::MAX
+    } else {
+        let used = journal.sent_since(schedule::start_of_day(now, ws.config.zone()))?;
+        ws.config.limits.per_day.saturating_sub(used)
+    };
+    for contact in chosen {
+        let key = once_key(template, contact, ws.today(now));
+        let existing = journal.by_once_key(&key)?;
+        let action = match existing {
+            Some(m) if args.again && m.state != State::Queued => Action::New(contact),
+            Some(m) => match m.state {
+                State::Queued | State::Unsent => Action::Resume(contact, m.id),
+                State::Sent => Action::Skip(contact, format!("already sent {} ({})", local(ws, m.sent_at.unwrap_or(m.created_at)), m.transport)),
+                State::Failed => Action::Skip(
+                    contact,
+                    format!("failed before: {}; --again to try again", m.server_reply.unwrap_or_default()),
+                ),
+                State::Sending | State::Uncertain => Action::Skip(
+                    contact,
+                    format!("uncertain whether it went out; check your Sent folder, then `outreach resolve {} sent|unsent`", m.id),
+                ),
+            },
+            None => Action::New(contact),
+        };
+        let action = match action {
+            Action::Skip(..) => action,
+            _ if sendable >= cap => Action::Skip(
+                contact,
+                format!(
+                    "waits: the daily limit of {} is reached",
+                    ws.config.limits.per_day
+                ),
+            ),
+            _ if !args.now && ws.config.smtp.is_some() => {
+                match schedule::window_check(now, contact.zone(ws.config.zone()), &window) {
+                    Ok(()) => action,
+                    Err(opens) => Action::Skip(
+                        contact,
+                        format!(
+                            "waits for the send window: opens {} ({}); --now to send anyway",
+                            local_in(opens, contact.zone(ws.config.zone())),
+                            contact.zone(ws.config.zone())
+                        ),
+                    ),
+                }
+            }
+            _ => action,
+        };
+        if let Action::New(c) = &action {
+            // Validate now: nothing is queued unless every message renders.
+            match compose(ws, template, c, now, None, 0) {
+                Ok((_, warnings)) => problems.extend(warnings),
+                Err(p) => problems.extend(p),
+            }
+        }
+        if !matches!(action, Action::Skip(..)) {
+            sendable += 1;
+        }
+        actions.push(action);
+    }
+    fail_on_errors(&problems)?;
+    for p in &problems {
+        eprintln!("{p}");
+    }
+
+    let via = match &ws.config.smtp {
+        Some(s) => format!(
+            "SMTP {}:{} as {}",
+            s.host,
+            s.port.map_or("default".into(), |p| p.to_string()),
+            s.username.as_deref().unwrap_or("(no login)")
+        ),
+        None => "outbox/ as .eml files (no smtp account in outreach.yaml)".to_string(),
+    };
+    writeln!(
+        out,
+        "Plan: {} ({}) from {} via {via}",
+        template.name,
+        template.file.display(),
+        ws.config.me.email
+    )?;
+    let rows: Vec<Vec<String>> = actions
+        .iter()
+        .map(|a| match a {
+            Action::New(c) => vec![
+                c.id.clone(),
+                c.email.clone(),
+                if args.again {
+                    "send again".into()
+                } else {
+                    "send".into()
+                },
+                String::new(),
+            ],
+            Action::Resume(c, id) => vec![
+                c.id.clone(),
+                c.email.clone(),
+                "send".into(),
+                format!("queued earlier (#{id})"),
+            ],
+            Action::Skip(c, why) => vec![c.id.clone(), c.email.clone(), "skip".into(), why.clone()],
+        })
+        .collect();
+    table::write(out, &["CONTACT", "TO", "ACTION", "NOTE"], &rows)?;
+    writeln!(out, "{sendable} to send")?;
+    if args.dry_run || sendable == 0 {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !args.yes {
+        confirm(&format!("Send {sendable} message(s) via {via}?"))?;
+    }
+
+    // Log in before anything is queued: a wrong password sends nothing.
+    let smtp = match &ws.config.smtp {
+        Some(account) => {
+            let password = match &account.username {
+                Some(_) => Some(secret::password(account, "smtp")?),
+                None => None,
+            };
+            Some(Smtp::connect(
+                account,
+                &ws.root,
+                ws.config.domain(),
+                password,
+            )?)
+        }
+        None => None,
+    };
+    let transport = if smtp.is_some() { "smtp" } else { "outbox" };
+
+    let mut ids = Vec::new();
+    for a in &actions {
+        match a {
+            Action::New(c) => {
+                let key = once_key(template, c, ws.today(now));
+                if args.again {
+                    journal.retire_once_key(&key, now)?;
+                }
+                let new = NewMessage {
+                    contact: &c.id,
+                    template: &template.name,
+                    kind: kind_name(template.kind),
+                    step: 0,
+                    thread: None,
+                    once_key: Some(key),
+                    recipient: &c.email,
+                    transport,
+                    not_before: None,
+                };
+                let id = journal.queue(&new, now, |salt| {
+                    let (m, _) = compose(ws, template, c, now, None, salt as u64).map_err(|p| {
+                        anyhow::anyhow!(p
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join("\n"))
+                    })?;
+                    Ok((m.message_id, m.rendered.subject, m.email.formatted()))
+                })?;
+                ids.push(id);
+            }
+            Action::Resume(_, id) => {
+                let m = journal.get(*id)?.context("a queued message vanished")?;
+                if m.state == State::Unsent {
+                    journal.finish(*id, State::Queued, m.server_reply.as_deref(), now)?;
+                }
+                ids.push(*id);
+            }
+            Action::Skip(..) => {}
+        }
+    }
+    let outcome = deliver(ws, &journal, smtp.as_ref(), &ids, !args.no_pace)?;
+    outcome.report(out)?;
+    Ok(if outcome.all_sent() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// The key that makes a message once-only: a first contact once per
+/// contact and template; a note once per contact, template and day.
+pub fn once_key(template: &Template, contact: &Contact, today: chrono::NaiveDate) -> String {
+    match template.kind {
+        Kind::Note => format!("note:{}:{}:{today}", contact.id, template.name),
+        _ => format!("first:{}:{}", contact.id, template.name),
+    }
+}
+
+pub fn kind_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::FirstContact => "first-contact",
+        Kind::FollowUp => "follow-up",
+        Kind::Note => "note",
+    }
+}
+
+fn send_window(ws: &Workspace) -> Window {
+    let (start, end) = ws.config.send_window.hours().expect("checked when loaded");
+    Window {
+        days: ws.config.send_window.weekdays(),
+        start,
+        end,
+        holidays: ws.config.holidays.clone(),
+    }
+}
+
+fn local(ws: &Workspace, t: DateTime<Utc>) -> String {
+    local_in(t, ws.config.zone())
+}
+
+fn local_in(t: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
+    t.with_timezone(&zone)
+        .format("%a %-d %b %Y %H:%M")
+        .to_string()
+}
+
+/// Asks on the terminal; refuses when there is none to ask on.
+fn confirm(question: &str) -> Result<()> {
+    if !std::io::stdin().is_terminal() {
+        bail!("not sending without confirmation: run in a terminal to be asked, or pass --yes");
+    }
+    eprint!("{question} [y/N] ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    if matches!(answer.trim(), "y" | "Y" | "yes" | "Yes") {
+        Ok(())
+    } else {
+        bail!("nothing sent")
+    }
+}
+
+/// What a batch came to.
+#[derive(Default)]
+pub struct Outcome {
+    pub sent: Vec<(String, String)>,
+    pub failed: Vec<(String, String)>,
+    pub left_queued: Vec<(String, String)>,
+    pub uncertain: Vec<(String, String)>,
+}
+
+impl Outcome {
+    pub fn all_sent(&self) -> bool {
+        self.failed.is_empty() && self.left_queued.is_empty() && self.uncertain.is_empty()
+    }
+
+    pub fn report(&self, out: &mut dyn Write) -> Result<()> {
+        let mut rows = Vec::new();
+        for (label, list) in [
+            ("sent", &self.sent),
+            ("failed", &self.failed),
+            ("still queued", &self.left_queued),
+            ("uncertain", &self.uncertain),
+        ] {
+            for (who, note) in list {
+                rows.push(vec![who.clone(), label.to_string(), note.clone()]);
+            }
+        }
+        if !rows.is_empty() {
+            table::write(out, &["CONTACT", "RESULT", "DETAIL"], &rows)?;
+        }
+        writeln!(
+            out,
+            "{} sent, {} failed, {} still queued for the next run, {} uncertain",
+            self.sent.len(),
+            self.failed.len(),
+            self.left_queued.len(),
+            self.uncertain.len()
+        )?;
+        Ok(())
+    }
+}
+
+/// Hands the queued messages `ids` to the server (or outbox/), one at a
+/// time, recording each outcome. A permanent refusal fails that message
+/// and the batch goes on; a server that cannot be reached leaves the rest
+/// queued for the next run.
+pub fn deliver(
+    ws: &Workspace,
+    journal: &Journal,
+    smtp: Option<&Smtp>,
+    ids: &[i64],
+    pace: bool,
+) -> Result<Outcome> {
+    let mut outcome = Outcome::default();
+    let progress = Progress::new(ids.len());
+    let pause = Duration::from_secs(ws.config.limits.pause_seconds);
+    for (i, &id) in ids.iter().enumerate() {
+        let m = journal.get(id)?.context("a queued message vanished")?;
+        let who = m.contact.clone();
+        if i > 0 && pace && smtp.is_some() {
+            std::thread::sleep(pause);
+        }
+        let Some(smtp) = smtp else {
+            let path = write_outbox(
+                ws,
+                &m.template,
+                &m.contact,
+                &journal.raw(id)?,
+                workspace::now()?,
+            )?;
+            journal.start_sending(id, workspace::now()?)?;
+            journal.finish(
+                id,
+                State::Sent,
+                Some(&format!("written to {}", path.display())),
+                workspace::now()?,
+            )?;
+            outcome.sent.push((who, path.display().to_string()));
+            progress.tick(i + 1);
+            continue;
+        };
+        // Reach the server before the row says `sending`: failing here
+        // cannot have delivered anything, so the message stays queued.
+        if let Err(e) = reach(smtp) {
+            outcome.left_queued.push((who, e.clone()));
+            for &rest in &ids[i + 1..] {
+                if let Some(r) = journal.get(rest)? {
+                    outcome.left_queued.push((
+                        r.contact,
+                        "not tried: the server could not be reached".into(),
+                    ));
+                }
+            }
+            eprintln!("warning: the SMTP server {} could not be reached ({e}); the rest stay queued for the next run", smtp.host);
+            break;
+        }
+        if !journal.start_sending(id, workspace::now()?)? {
+            continue;
+        }
+        let raw = journal.raw(id)?;
+        match smtp.send(&ws.config.me.email, &m.recipient, &raw) {
+            Ok(reply) => {
+                journal.finish(id, State::Sent, Some(&reply), workspace::now()?)?;
+                outcome.sent.push((who, m.recipient.clone()));
+            }
+            Err(SendError::Permanent(why)) => {
+                journal.finish(id, State::Failed, Some(&why), workspace::now()?)?;
+                outcome.failed.push((who, why));
+            }
+            Err(SendError::Refused(why)) => {
+                journal.finish(id, State::Queued, Some(&why), workspace::now()?)?;
+                outcome.left_queued.push((who, why));
+            }
+            Err(SendError::Lost(why)) => {
+                journal.finish(id, State::Uncertain, Some(&why), workspace::now()?)?;
+                outcome.uncertain.push((who, why));
+            }
+        }
+        progress.tick(i + 1);
+    }
+    progress.done();
+    Ok(outcome)
+}
+
+/// Checks the connection (reconnecting if needed), retrying a few times
+/// with growing pauses.
+fn reach(smtp: &Smtp) -> Result<(), String> {
+    let mut last = String::new();
+    for delay in [0, 1, 3] {
+        std::thread::sleep(Duration::from_secs(delay));
+        match smtp.reachable() {
+            Ok(()) => return Ok(()),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+fn write_outbox(
+    ws: &Workspace,
+    template: &str,
+    contact: &str,
+    raw: &[u8],
+    now: DateTime<Utc>,
+) -> Result<std::path::PathBuf> {
+    let dir = ws.root.join("outbox");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let name = format!(
+        "{}-{template}-{contact}.eml",
+        now.with_timezone(&ws.config.zone()).format("%Y%m%d-%H%M%S")
+    );
+    let path = dir.join(name);
+    let tmp = path.with_extension("eml.tmp");
+    std::fs::write(&tmp, raw).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path.strip_prefix(&ws.root).unwrap_or(&path).to_path_buf())
+}
+
+/// A progress bar on stderr, only on a terminal and for more than a few.
+pub struct Progress {
+    total: usize,
+    shown: bool,
+}
+
+impl Progress {
+    pub fn new(total: usize) -> Progress {
+        Progress {
+            total,
+            shown: total > 3 && std::io::stderr().is_terminal(),
+        }
+    }
+
+    pub fn tick(&self, done: usize) {
+        if self.shown {
+            let width = 30;
+            let filled = done * width / self.total.max(1);
+            eprint!(
+                "\r[{}{}] {done}/{}",
+                "#".repeat(filled),
+                ".".repeat(width - filled),
+                self.total
+            );
+        }
+    }
+
+    pub fn done(&self) {
+        if self.shown {
+            eprintln!();
+        }
+    }
+}

@@ -1,0 +1,464 @@
+//! The journal: every message the tool sends and everything it learns
+//! about replies, in SQLite under `.outreach/`.
+//!
+//! The intent to send is written (and committed) before the SMTP
+//! transaction and the outcome after it, so a crash at any point leaves a
+//! row that says what may have happened: `queued` was never handed to the
+//! server, `sending` may or may not have been and becomes `uncertain`, and
+//! only `queued` is ever sent again.
+
+use std::path::Path;
+
+use anyhow::{bail, Context as _, Result};
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+/// Versioned schema steps; `PRAGMA user_version` says how many have run.
+const MIGRATIONS: &[&str] = &["CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        contact TEXT NOT NULL,
+        template TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        step INTEGER NOT NULL DEFAULT 0,
+        thread INTEGER REFERENCES messages(id),
+        once_key TEXT UNIQUE,
+        message_id TEXT NOT NULL UNIQUE,
+        subject TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        state TEXT NOT NULL,
+        transport TEXT NOT NULL,
+        raw BLOB NOT NULL,
+        not_before TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        sent_at TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        server_reply TEXT
+    );
+    CREATE INDEX messages_contact ON messages(contact);
+    CREATE INDEX messages_state ON messages(state);
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        contact TEXT,
+        kind TEXT NOT NULL,
+        at TEXT NOT NULL,
+        message INTEGER REFERENCES messages(id),
+        mailbox TEXT,
+        uid INTEGER,
+        source_id TEXT,
+        summary TEXT NOT NULL,
+        detail TEXT,
+        recorded_at TEXT NOT NULL,
+        UNIQUE(mailbox, uid)
+    );
+    CREATE INDEX events_contact ON events(contact);
+    CREATE TABLE mailboxes (
+        name TEXT PRIMARY KEY,
+        uid_validity INTEGER NOT NULL,
+        last_uid INTEGER NOT NULL
+    );"];
+
+/// Where a message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Written, never handed to a server: safe to send.
+    Queued,
+    /// Being handed to the server right now (or the process died doing it).
+    Sending,
+    Sent,
+    /// Refused for good (5xx), with the server's words.
+    Failed,
+    /// The process died mid-transaction: it may have gone out.
+    Uncertain,
+    /// The user (or the Sent folder) says it never went out: not resent
+    /// unless asked.
+    Unsent,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Queued => "queued",
+            State::Sending => "sending",
+            State::Sent => "sent",
+            State::Failed => "failed",
+            State::Uncertain => "uncertain",
+            State::Unsent => "unsent",
+        }
+    }
+
+    fn parse(s: &str) -> State {
+        match s {
+            "queued" => State::Queued,
+            "sending" => State::Sending,
+            "sent" => State::Sent,
+            "failed" => State::Failed,
+            "unsent" => State::Unsent,
+            _ => State::Uncertain,
+        }
+    }
+}
+
+/// One message row.
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub id: i64,
+    pub contact: String,
+    pub template: String,
+    pub kind: String,
+    pub step: u32,
+    /// The first message of the thread, for follow-ups.
+    pub thread: Option<i64>,
+    pub message_id: String,
+    pub subject: String,
+    pub recipient: String,
+    pub state: State,
+    pub transport: String,
+    pub not_before: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub attempts: u32,
+    pub server_reply: Option<String>,
+}
+
+/// A message about to be queued.
+pub struct NewMessage<'a> {
+    pub contact: &'a str,
+    pub template: &'a str,
+    pub kind: &'a str,
+    pub step: u32,
+    pub thread: Option<i64>,
+    /// Unique per thing that may happen only once (None: no such limit).
+    pub once_key: Option<String>,
+    pub recipient: &'a str,
+    pub transport: &'a str,
+    pub not_before: Option<DateTime<Utc>>,
+}
+
+pub struct Journal {
+    conn: Connection,
+}
+
+const COLUMNS: &str = "id, contact, template, kind, step, thread, message_id, subject, recipient, state, transport, not_before, created_at, sent_at, attempts, server_reply";
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn parse_ts(s: Option<String>) -> Option<DateTime<Utc>> {
+    s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+        .map(|t| t.to_utc())
+}
+
+fn row_to_message(r: &Row) -> rusqlite::Result<Message> {
+    Ok(Message {
+        id: r.get(0)?,
+        contact: r.get(1)?,
+        template: r.get(2)?,
+        kind: r.get(3)?,
+        step: r.get(4)?,
+        thread: r.get(5)?,
+        message_id: r.get(6)?,
+        subject: r.get(7)?,
+        recipient: r.get(8)?,
+        state: State::parse(&r.get::<_, String>(9)?),
+        transport: r.get(10)?,
+        not_before: parse_ts(r.get(11)?),
+        created_at: parse_ts(r.get(12)?).unwrap_or_default(),
+        sent_at: parse_ts(r.get(13)?),
+        attempts: r.get(14)?,
+        server_reply: r.get(15)?,
+    })
+}
+
+impl Journal {
+    /// Opens (creating and migrating as needed) the journal in `dir`.
+    pub fn open(dir: &Path) -> Result<Journal> {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let path = dir.join("journal.sqlite");
+        let conn = Connection::open(&path)
+            .with_context(|| format!("cannot open the journal {}", path.display()))?;
+        Self::setup(conn).with_context(|| format!("the journal {}", path.display()))
+    }
+
+    /// A journal in memory, for tests and benchmarks.
+    pub fn in_memory() -> Result<Journal> {
+        Self::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(mut conn: Connection) -> Result<Journal> {
+        // WAL + synchronous=FULL: each commit is on disk before the next
+        // network step, and readers never block the writer.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let version: usize = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > MIGRATIONS.len() {
+            bail!(
+                "the journal is from a newer version of outreach (schema {version}, this one knows {}); upgrade outreach",
+                MIGRATIONS.len()
+            );
+        }
+        for (i, step) in MIGRATIONS.iter().enumerate().skip(version) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(step)?;
+            tx.pragma_update(None, "user_version", i + 1)?;
+            tx.commit()?;
+        }
+        Ok(Journal { conn })
+    }
+
+    /// The schema version in use.
+    pub fn version(&self) -> Result<usize> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// Queues a message: the row is committed before anything is sent.
+    /// `build` gets the row id (to make the Message-ID unique) and returns
+    /// (Message-ID, subject, raw bytes). Fails if `once_key` is taken.
+    pub fn queue(
+        &mut self,
+        m: &NewMessage,
+        now: DateTime<Utc>,
+        build: impl FnOnce(i64) -> Result<(String, String, Vec<u8>)>,
+    ) -> Result<i64> {
+        let tx = self.conn.transaction()?;
+        let placeholder = format!("pending-{}", ts(now));
+        tx.execute(
+            "INSERT INTO messages (contact, template, kind, step, thread, once_key, message_id, subject, recipient, state, transport, raw, not_before, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7 || '-' || (SELECT IFNULL(MAX(id), 0) + 1 FROM messages), '', ?8, 'queued', ?9, x'', ?10, ?11, ?11)",
+            params![m.contact, m.template, m.kind, m.step, m.thread, m.once_key, placeholder, m.recipient, m.transport, m.not_before.map(ts), ts(now)],
+        )?;
+        let id = tx.last_insert_rowid();
+        let (message_id, subject, raw) = build(id)?;
+        tx.execute(
+            "UPDATE messages SET message_id = ?1, subject = ?2, raw = ?3 WHERE id = ?4",
+            params![message_id, subject, raw, id],
+        )?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// The row holding `once_key`, if any.
+    pub fn by_once_key(&self, key: &str) -> Result<Option<Message>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM messages WHERE once_key = ?1"),
+                [key],
+                row_to_message,
+            )
+            .optional()?)
+    }
+
+    pub fn get(&self, id: i64) -> Result<Option<Message>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM messages WHERE id = ?1"),
+                [id],
+                row_to_message,
+            )
+            .optional()?)
+    }
+
+    pub fn by_message_id(&self, message_id: &str) -> Result<Option<Message>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM messages WHERE message_id = ?1"),
+                [message_id],
+                row_to_message,
+            )
+            .optional()?)
+    }
+
+    /// The exact bytes queued for message `id`.
+    pub fn raw(&self, id: i64) -> Result<Vec<u8>> {
+        Ok(self
+            .conn
+            .query_row("SELECT raw FROM messages WHERE id = ?1", [id], |r| r.get(0))?)
+    }
+
+    /// Messages in `state`, oldest first.
+    pub fn in_state(&self, state: State) -> Result<Vec<Message>> {
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM messages WHERE state = ?1 ORDER BY id"
+        ))?;
+        let rows = st.query_map([state.as_str()], row_to_message)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every message, oldest first.
+    pub fn messages(&self) -> Result<Vec<Message>> {
+        let mut st = self
+            .conn
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM messages ORDER BY id"))?;
+        let rows = st.query_map([], row_to_message)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One contact's messages, oldest first.
+    pub fn messages_for(&self, contact: &str) -> Result<Vec<Message>> {
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM messages WHERE contact = ?1 ORDER BY id"
+        ))?;
+        let rows = st.query_map([contact], row_to_message)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Marks a queued message as being handed to the server. Committed
+    /// before the SMTP transaction starts. Returns false when the row was
+    /// not queued (another process took it).
+    pub fn start_sending(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
+        let n = self.conn.execute(
+            "UPDATE messages SET state = 'sending', attempts = attempts + 1, updated_at = ?2 WHERE id = ?1 AND state = 'queued'",
+            params![id, ts(now)],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Records the outcome of a transaction.
+    pub fn finish(
+        &self,
+        id: i64,
+        state: State,
+        reply: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let sent_at = (state == State::Sent).then(|| ts(now));
+        self.conn.execute(
+            "UPDATE messages SET state = ?2, server_reply = ?3, updated_at = ?4, sent_at = COALESCE(?5, sent_at) WHERE id = ?1",
+            params![id, state.as_str(), reply, ts(now), sent_at],
+        )?;
+        Ok(())
+    }
+
+    /// Rows left in `sending` by a process that died mid-transaction become
+    /// `uncertain`: they may have gone out, so they are never resent
+    /// blindly. Returns how many.
+    pub fn recover(&self, now: DateTime<Utc>) -> Result<usize> {
+        Ok(self.conn.execute(
+            "UPDATE messages SET state = 'uncertain', updated_at = ?1, server_reply = 'the process stopped during the SMTP transaction' WHERE state = 'sending'",
+            [ts(now)],
+        )?)
+    }
+
+    /// Sent messages on or after `since` (for the daily cap).
+    pub fn sent_since(&self, since: DateTime<Utc>) -> Result<u32> {
+        Ok(self.conn.query_row(
+            "SELECT COUNT(*) FROM messages WHERE state IN ('sent', 'sending', 'uncertain') AND transport = 'smtp' AND COALESCE(sent_at, updated_at) >= ?1",
+            [ts(since)],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Lets a once-only message be queued again (`--again`): the old row
+    /// keeps its history under a retired key.
+    pub fn retire_once_key(&self, key: &str, now: DateTime<Utc>) -> Result<()> {
+        self.conn.execute(
+            "UPDATE messages SET once_key = once_key || ' (retired ' || ?2 || ')' WHERE once_key = ?1",
+            params![key, ts(now)],
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-11-24T14:00:00Z")
+            .unwrap()
+            .to_utc()
+    }
+
+    fn new(contact: &str) -> NewMessage<'_> {
+        NewMessage {
+            contact,
+            template: "intro",
+            kind: "first-contact",
+            step: 0,
+            thread: None,
+            once_key: Some(format!("first:{contact}:intro")),
+            recipient: "x@example.org",
+            transport: "smtp",
+            not_before: None,
+        }
+    }
+
+    fn queue(j: &mut Journal, contact: &str) -> Result<i64> {
+        j.queue(&new(contact), now(), |id| {
+            Ok((format!("m{id}@example.org"), "Hi".into(), b"raw".to_vec()))
+        })
+    }
+
+    #[test]
+    fn a_once_key_cannot_be_queued_twice() {
+        let mut j = Journal::in_memory().unwrap();
+        let id = queue(&mut j, "okafor").unwrap();
+        assert!(queue(&mut j, "okafor").is_err());
+        assert_eq!(j.by_once_key("first:okafor:intro").unwrap().unwrap().id, id);
+        j.retire_once_key("first:okafor:intro", now()).unwrap();
+        assert!(queue(&mut j, "okafor").is_ok());
+    }
+
+    #[test]
+    fn a_failed_build_leaves_no_row() {
+        let mut j = Journal::in_memory().unwrap();
+        let r = j.queue(&new("a"), now(), |_| anyhow::bail!("render failed"));
+        assert!(r.is_err());
+        assert!(j.messages().unwrap().is_empty());
+    }
+
+    #[test]
+    fn sending_left_by_a_crash_becomes_uncertain_and_is_not_requeued() {
+        let mut j = Journal::in_memory().unwrap();
+        let a = queue(&mut j, "a").unwrap();
+        let b = queue(&mut j, "b").unwrap();
+        assert!(j.start_sending(a, now()).unwrap());
+        assert!(!j.start_sending(a, now()).unwrap(), "a row is taken once");
+        assert_eq!(j.recover(now()).unwrap(), 1);
+        assert_eq!(j.get(a).unwrap().unwrap().state, State::Uncertain);
+        let queued: Vec<i64> = j
+            .in_state(State::Queued)
+            .unwrap()
+            .iter()
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(queued, vec![b]);
+        assert_eq!(j.raw(b).unwrap(), b"raw");
+    }
+
+    #[test]
+    fn outcomes_are_recorded() {
+        let mut j = Journal::in_memory().unwrap();
+        let a = queue(&mut j, "a").unwrap();
+        j.start_sending(a, now()).unwrap();
+        j.finish(a, State::Sent, Some("250 2.0.0 Ok: queued as X"), now())
+            .unwrap();
+        let m = j.get(a).unwrap().unwrap();
+        assert_eq!(m.state, State::Sent);
+        assert_eq!(m.sent_at, Some(now()));
+        assert_eq!(m.attempts, 1);
+        assert_eq!(m.message_id, format!("m{a}@example.org"));
+        assert_eq!(j.sent_since(now() - chrono::Duration::hours(1)).unwrap(), 1);
+    }
+
+    #[test]
+    fn migrations_run_once_and_newer_journals_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::open(dir.path()).unwrap();
+        assert_eq!(j.version().unwrap(), MIGRATIONS.len());
+        drop(j);
+        let j = Journal::open(dir.path()).unwrap();
+        j.conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(j);
+        let err = Journal::open(dir.path()).err().unwrap();
+        assert!(format!("{err:#}").contains("newer version"), "{err:#}");
+    }
+}
