@@ -30,6 +30,7 @@ pub enum Command {
     Lint(cmd::lint::LintArgs),
     Draft(cmd::draft::DraftArgs),
     Send(cmd::send::SendArgs),
+    Resolve(cmd::resolve::ResolveArgs),
 }
 
 /// Which contacts: exactly one of --to, --tag, --all.
@@ -80,5 +81,6 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
         Command::Lint(args) => cmd::lint::execute(args, &cli.root()?, out),
         Command::Draft(args) => cmd::draft::execute(args, &Workspace::load(&cli.root()?)?, out),
         Command::Send(args) => cmd::send::execute(args, &Workspace::load(&cli.root()?)?, out),
+        Command::Resolve(args) => cmd::resolve::execute(args, &Workspace::load(&cli.root()?)?, out),
     }
 }

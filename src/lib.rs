@@ -6,6 +6,7 @@ pub mod cmd;
 pub mod compose;
 pub mod config;
 pub mod contact;
+pub mod imap;
 pub mod journal;
 pub mod lint;
 pub mod message;

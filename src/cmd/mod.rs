@@ -4,4 +4,5 @@ pub mod contacts;
 pub mod draft;
 pub mod init;
 pub mod lint;
+pub mod resolve;
 pub mod send;

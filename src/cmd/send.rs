@@ -11,6 +11,7 @@ use clap::Args;
 use crate::cli::SelectArgs;
 use crate::compose::compose;
 use crate::contact::Contact;
+use crate::imap::{Imap, Special};
 use crate::journal::{Journal, NewMessage, State};
 use crate::problem::{fail_on_errors, Problem};
 use crate::schedule::{self, Window};
@@ -69,6 +70,17 @@ pub fn execute(args: &SendArgs, ws: &Workspace, out: &mut dyn Write) -> Result<E
     let recovered = journal.recover(now)?;
     if recovered > 0 {
         eprintln!("warning: {recovered} message(s) were being sent when an earlier run stopped; they are marked uncertain and will not be resent (see `outreach resolve`)");
+    }
+    if ws.config.smtp.is_some() && !args.dry_run {
+        match settle_uncertain(ws, &journal) {
+            Ok(n) if n > 0 => {
+                eprintln!("{n} uncertain message(s) found in the Sent folder: recorded as sent")
+            }
+            Ok(_) => {}
+            Err(e) => eprintln!(
+                "warning: could not look for uncertain messages in the Sent folder: {e:#}"
+            ),
+        }
     }
     let (chosen, skipped) = ws.select(&args.select.selection(), template)?;
     let mut actions: Vec<Action> = skipped
@@ -365,6 +377,7 @@ pub fn deliver(
     pace: bool,
 ) -> Result<Outcome> {
     let mut outcome = Outcome::default();
+    let mut copy = SentCopy::new(ws);
     let progress = Progress::new(ids.len());
     let pause = Duration::from_secs(ws.config.limits.pause_seconds);
     for (i, &id) in ids.iter().enumerate() {
@@ -415,6 +428,9 @@ pub fn deliver(
             Ok(reply) => {
                 journal.finish(id, State::Sent, Some(&reply), workspace::now()?)?;
                 outcome.sent.push((who, m.recipient.clone()));
+                if let Some(c) = copy.as_mut() {
+                    c.file(&raw);
+                }
             }
             Err(SendError::Permanent(why)) => {
                 journal.finish(id, State::Failed, Some(&why), workspace::now()?)?;
@@ -433,6 +449,110 @@ pub fn deliver(
     }
     progress.done();
     Ok(outcome)
+}
+
+/// Files copies of sent messages in the IMAP Sent folder, connecting on
+/// first use. A failure is a warning and turns copying off for the batch:
+/// it never causes a resend.
+pub struct SentCopy<'a> {
+    ws: &'a Workspace,
+    conn: Option<(Imap, String)>,
+    off: bool,
+}
+
+impl<'a> SentCopy<'a> {
+    /// None when there is no imap account, or the provider files sent
+    /// mail itself (unless `save_sent_copy` says otherwise).
+    pub fn new(ws: &'a Workspace) -> Option<SentCopy<'a>> {
+        let smtp = ws.config.smtp.as_ref()?;
+        let files_itself = [
+            "gmail.com",
+            "googlemail.com",
+            "office365.com",
+            "outlook.com",
+        ]
+        .iter()
+        .any(|d| smtp.host.ends_with(d));
+        ws.config.imap.as_ref()?;
+        smtp.save_sent_copy.unwrap_or(!files_itself).then_some(())?;
+        Some(SentCopy {
+            ws,
+            conn: None,
+            off: false,
+        })
+    }
+
+    pub fn file(&mut self, raw: &[u8]) {
+        if self.off {
+            return;
+        }
+        if let Err(e) = self.try_file(raw) {
+            eprintln!("warning: could not file a copy in the Sent folder: {e:#} (the message itself was sent)");
+            self.off = true;
+        }
+    }
+
+    fn try_file(&mut self, raw: &[u8]) -> Result<()> {
+        if self.conn.is_none() {
+            let mut imap = connect_imap(self.ws)?;
+            let folder = match &self
+                .ws
+                .config
+                .imap
+                .as_ref()
+                .and_then(|a| a.sent_folder.clone())
+            {
+                Some(f) => f.clone(),
+                None => imap
+                    .special(Special::Sent)?
+                    .context("the server names no Sent folder (set imap.sent_folder)")?,
+            };
+            self.conn = Some((imap, folder));
+        }
+        let (imap, folder) = self.conn.as_mut().expect("connected above");
+        imap.append(folder, raw, &[::imap::types::Flag::Seen])
+    }
+}
+
+/// Logs in to the configured IMAP account.
+pub fn connect_imap(ws: &Workspace) -> Result<Imap> {
+    let account = ws
+        .config
+        .imap
+        .as_ref()
+        .context("no imap account in outreach.yaml")?;
+    let password = secret::password(account, "imap")?;
+    Imap::connect(account, &ws.root, &password)
+}
+
+/// Settles messages left uncertain by looking for their Message-ID in the
+/// Sent folder; those found are sent. Returns how many were settled.
+pub fn settle_uncertain(ws: &Workspace, journal: &Journal) -> Result<usize> {
+    let uncertain = journal.in_state(State::Uncertain)?;
+    if uncertain.is_empty() || ws.config.imap.is_none() {
+        return Ok(0);
+    }
+    let mut imap = connect_imap(ws)?;
+    let folder = match ws.config.imap.as_ref().and_then(|a| a.sent_folder.clone()) {
+        Some(f) => f,
+        None => match imap.special(Special::Sent)? {
+            Some(f) => f,
+            None => return Ok(0),
+        },
+    };
+    let mut settled = 0;
+    for m in uncertain {
+        if !imap.find_message_id(&folder, &m.message_id)?.is_empty() {
+            journal.finish(
+                m.id,
+                State::Sent,
+                Some(&format!("found in {folder}")),
+                workspace::now()?,
+            )?;
+            settled += 1;
+        }
+    }
+    Ok(settled)
 }
 
 /// Checks the connection (reconnecting if needed), retrying a few times

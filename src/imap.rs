@@ -1,0 +1,263 @@
+//! The project's small IMAP interface over the `imap` crate: TLS built
+//! here (verified, with an optional extra CA, bounded waits), login, the
+//! special folders, APPEND, and read-only lookups (EXAMINE + PEEK).
+//!
+//! The crate's own connection helpers can't take a CA file or timeouts and
+//! may fall back to plaintext, so the stream is made here and handed over.
+
+use std::io::{self, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context as _, Result};
+use imap_proto::types::NameAttribute;
+use rustls::pki_types::{pem::PemObject, CertificateDer, ServerName};
+use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
+
+use crate::config::{Account, Security};
+
+/// A connection, encrypted or (to loopback only) not.
+#[derive(Debug)]
+pub enum Stream {
+    Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
+    Plain(TcpStream),
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tls(s) => s.read(buf),
+            Stream::Plain(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Tls(s) => s.write(buf),
+            Stream::Plain(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Tls(s) => s.flush(),
+            Stream::Plain(s) => s.flush(),
+        }
+    }
+}
+
+/// Which special folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Special {
+    Sent,
+    Drafts,
+}
+
+pub struct Imap {
+    session: ::imap::Session<Stream>,
+}
+
+/// TLS settings trusting the public roots and, if given, `ca_file`.
+pub fn tls_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>> {
+    let mut roots = RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = ca_file {
+        let certs: Vec<CertificateDer> = CertificateDer::pem_file_iter(path)
+            .with_context(|| format!("cannot read ca_file {}", path.display()))?
+            .collect::<Result<_, _>>()
+            .with_context(|| format!("ca_file {} is not PEM", path.display()))?;
+        if certs.is_empty() {
+            bail!("ca_file {} holds no certificate", path.display());
+        }
+        for c in certs {
+            roots
+                .add(c)
+                .with_context(|| format!("ca_file {}", path.display()))?;
+        }
+    }
+    Ok(Arc::new(
+        ClientConfig::builder()
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    ))
+}
+
+fn wrap_tls(tcp: TcpStream, host: &str, config: Arc<ClientConfig>) -> Result<Stream> {
+    let name = ServerName::try_from(host.trim_matches(|c| c == '[' || c == ']').to_string())
+        .map_err(|_| anyhow!("`{host}` is not a valid server name"))?;
+    let conn = ClientConnection::new(config, name).context("setting up TLS")?;
+    let mut tls = StreamOwned::new(conn, tcp);
+    // Handshake now, so a certificate problem is reported as such.
+    while tls.conn.is_handshaking() {
+        tls.conn
+            .complete_io(&mut tls.sock)
+            .map_err(|e| anyhow!("TLS handshake with {host} failed: {e}"))?;
+    }
+    Ok(Stream::Tls(Box::new(tls)))
+}
+
+/// Reads one CRLF-terminated line byte by byte, so nothing after it is
+/// consumed before a STARTTLS handshake.
+fn read_line(s: &mut TcpStream) -> Result<String> {
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while !line.ends_with(b"\r\n") {
+        if s.read(&mut byte)? == 0 {
+            bail!("the server closed the connection");
+        }
+        line.push(byte[0]);
+        if line.len() > 8192 {
+            bail!("the server sent an over-long line");
+        }
+    }
+    Ok(String::from_utf8_lossy(&line).trim_end().to_string())
+}
+
+impl Imap {
+    /// Connects, verifies TLS, and logs in. `root` resolves a relative
+    /// `ca_file`.
+    pub fn connect(account: &Account, root: &Path, password: &str) -> Result<Imap> {
+        let host = account.host.as_str();
+        let port = account.port.unwrap_or(match account.security {
+            Security::Tls => 993,
+            _ => 143,
+        });
+        let timeout = Duration::from_secs(account.timeout_seconds);
+        let addr = (host, port)
+            .to_socket_addrs()
+            .with_context(|| format!("cannot resolve the IMAP server {host}"))?
+            .next()
+            .with_context(|| format!("no address for the IMAP server {host}"))?;
+        let mut tcp = TcpStream::connect_timeout(&addr, timeout)
+            .with_context(|| format!("cannot connect to the IMAP server {host}:{port}"))?;
+        tcp.set_read_timeout(Some(timeout))?;
+        tcp.set_write_timeout(Some(timeout))?;
+        let ca = account.ca_file.as_ref().map(|c| root.join(c));
+        let mut client = match account.security {
+            Security::Tls => {
+                let mut c = ::imap::Client::new(wrap_tls(tcp, host, tls_config(ca.as_deref())?)?);
+                c.read_greeting().context("reading the IMAP greeting")?;
+                c
+            }
+            Security::Starttls => {
+                let greeting = read_line(&mut tcp)?;
+                if !greeting.starts_with("* OK") {
+                    bail!("unexpected IMAP greeting from {host}: {greeting}");
+                }
+                tcp.write_all(b"a0 STARTTLS\r\n")?;
+                loop {
+                    let line = read_line(&mut tcp)?;
+                    if line.starts_with("a0 OK") {
+                        break;
+                    }
+                    if line.starts_with("a0 ") {
+                        bail!("the IMAP server {host} refused STARTTLS: {line}");
+                    }
+                }
+                ::imap::Client::new(wrap_tls(tcp, host, tls_config(ca.as_deref())?)?)
+            }
+            Security::None => {
+                let mut c = ::imap::Client::new(Stream::Plain(tcp));
+                c.read_greeting().context("reading the IMAP greeting")?;
+                c
+            }
+        };
+        client.debug = false;
+        let user = account
+            .username
+            .as_deref()
+            .context("the imap account needs a `username`")?;
+        let session = client.login(user, password).map_err(|(e, _)| {
+            anyhow!("the IMAP server {host} refused the login for {user}: {e}")
+        })?;
+        Ok(Imap { session })
+    }
+
+    /// The folder with the SPECIAL-USE attribute, if the server names one.
+    pub fn special(&mut self, which: Special) -> Result<Option<String>> {
+        let want = match which {
+            Special::Sent => NameAttribute::Sent,
+            Special::Drafts => NameAttribute::Drafts,
+        };
+        let names = self
+            .session
+            .list(Some("\"\""), Some("*"))
+            .context("listing folders")?;
+        Ok(names
+            .iter()
+            .find(|n| n.attributes().contains(&want))
+            .map(|n| n.name().to_string()))
+    }
+
+    /// Adds a message to `mailbox` with the given flags.
+    pub fn append(
+        &mut self,
+        mailbox: &str,
+        raw: &[u8],
+        flags: &[::imap::types::Flag<'static>],
+    ) -> Result<()> {
+        if mailbox.contains(['"', '\\']) {
+            bail!("refusing a folder name with quotes or backslashes: {mailbox}");
+        }
+        let mut cmd = self.session.append(mailbox, raw);
+        for f in flags {
+            cmd.flag(f.clone());
+        }
+        cmd.finish()
+            .with_context(|| format!("adding a message to {mailbox}"))?;
+        Ok(())
+    }
+
+    /// UIDs in `mailbox` (opened read-only) whose Message-ID is `id`
+    /// (without angle brackets).
+    pub fn find_message_id(&mut self, mailbox: &str, id: &str) -> Result<Vec<u32>> {
+        if id.contains(['"', '\\', '\r', '\n']) {
+            bail!("refusing to search for a malformed Message-ID");
+        }
+        self.session
+            .examine(mailbox)
+            .with_context(|| format!("opening {mailbox}"))?;
+        let found = self
+            .session
+            .uid_search(format!("HEADER Message-ID \"<{id}>\""))
+            .with_context(|| format!("searching {mailbox}"))?;
+        let mut uids: Vec<u32> = found.into_iter().collect();
+        uids.sort_unstable();
+        Ok(uids)
+    }
+
+    /// The flags of message `uid` in `mailbox`, read without changing them.
+    pub fn flags(&mut self, mailbox: &str, uid: u32) -> Result<Vec<String>> {
+        self.session.examine(mailbox)?;
+        let fetches = self.session.uid_fetch(uid.to_string(), "FLAGS")?;
+        Ok(fetches
+            .iter()
+            .flat_map(|f| {
+                f.flags()
+                    .iter()
+                    .map(|fl| format!("{fl:?}"))
+                    .collect::<Vec<_>>()
+            })
+            .collect())
+    }
+
+    /// The raw header of message `uid`, fetched with BODY.PEEK.
+    pub fn header(&mut self, mailbox: &str, uid: u32) -> Result<Vec<u8>> {
+        self.session.examine(mailbox)?;
+        let fetches = self
+            .session
+            .uid_fetch(uid.to_string(), "BODY.PEEK[HEADER]")?;
+        fetches
+            .iter()
+            .find_map(|f| f.header().map(<[u8]>::to_vec))
+            .with_context(|| format!("no message {uid} in {mailbox}"))
+    }
+
+    pub fn logout(mut self) -> Result<()> {
+        self.session.logout()?;
+        Ok(())
+    }
+}
