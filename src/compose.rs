@@ -51,8 +51,13 @@ pub fn compose<'a>(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let message_id =
-        message::message_id(ws.config.domain(), now, &contact.id, &template.name, salt);
+    let message_id = message::message_id(
+        &ws.config.me.email,
+        &contact.email,
+        now,
+        &template.name,
+        salt,
+    );
     let threading = follow_up.map(|f| f.threading.clone()).unwrap_or_default();
     let email = message::build(
         &ws.config.me,

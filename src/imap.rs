@@ -184,7 +184,7 @@ impl Imap {
         };
         let names = self
             .session
-            .list(Some("\"\""), Some("*"))
+            .list(Some(""), Some("*"))
             .context("listing folders")?;
         Ok(names
             .iter()

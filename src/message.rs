@@ -20,19 +20,16 @@ pub struct Threading {
     pub references: Vec<String>,
 }
 
-/// Makes a Message-ID (without angle brackets) on `domain`. It is a pure
-/// function of its inputs, so a fixed `OUTREACH_NOW` gives a fixed ID;
+/// Makes a Message-ID (without angle brackets) on the sender's domain. It
+/// is a pure function of its inputs, so a fixed `OUTREACH_NOW` gives a
+/// fixed ID; sender and recipient keep it unique across workspaces, and
 /// `salt` tells apart messages that share the rest (the journal's row id).
-pub fn message_id(
-    domain: &str,
-    now: DateTime<Utc>,
-    contact: &str,
-    template: &str,
-    salt: u64,
-) -> String {
+pub fn message_id(from: &str, to: &str, now: DateTime<Utc>, template: &str, salt: u64) -> String {
+    let domain = from.rsplit_once('@').map_or("localhost", |(_, d)| d);
     let mut h = Fnv64::default();
-    for part in [contact.as_bytes(), b"\0", template.as_bytes(), b"\0"] {
-        h.write(part);
+    for part in [from, to, template] {
+        h.write(part.as_bytes());
+        h.write_u8(0);
     }
     h.write_u64(salt);
     h.write_i64(now.timestamp_nanos_opt().unwrap_or_default());
@@ -162,10 +159,11 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2026-11-24T14:00:00Z")
             .unwrap()
             .to_utc();
-        let a = message_id("example.org", now, "okafor", "intro", 1);
-        assert_eq!(a, message_id("example.org", now, "okafor", "intro", 1));
-        assert_ne!(a, message_id("example.org", now, "okafor", "intro", 2));
-        assert_ne!(a, message_id("example.org", now, "li", "intro", 1));
+        let id = |to: &str, salt| message_id("amina@example.org", to, now, "intro", salt);
+        let a = id("c.okafor@example.org", 1);
+        assert_eq!(a, id("c.okafor@example.org", 1));
+        assert_ne!(a, id("c.okafor@example.org", 2));
+        assert_ne!(a, id("li@example.org", 1));
         assert!(a.starts_with("20261124140000.") && a.ends_with("@example.org"));
         assert!(!a.contains("okafor"));
     }

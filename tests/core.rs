@@ -50,7 +50,7 @@ To: =?utf-8?b?Sm9zw6kgTsO6w7Fleg==?= <jose.nunez@example.com>\r
 Subject: Request for a brief call: Internal Medicine applicant trained in\r
  Nigeria\r
 Date: Tue, 24 Nov 2026 14:00:00 +0000\r
-Message-ID: <20261124140000.953b8f6227beb14a@example.org>\r
+Message-ID: <20261124140000.87f863b843c78c64@example.org>\r
 MIME-Version: 1.0\r
 Content-Type: text/plain; charset=utf-8\r
 Content-Transfer-Encoding: quoted-printable\r

@@ -3,3 +3,5 @@
 mod util;
 
 mod core;
+mod mailstack;
+mod send;

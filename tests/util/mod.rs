@@ -117,3 +117,5 @@ pub fn bin() -> &'static str {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+pub mod stack;

@@ -1,0 +1,156 @@
+//! The real mail server started by `scripts/mailstack`, as the tests see
+//! it: addresses from MAILSTACK_* variables, a fresh user per test, and
+//! IMAP look-ups that poll with a deadline.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, Instant};
+
+use outreach::config::{Account, Security};
+use outreach::imap::Imap;
+
+/// Tests that stop a server take this for writing; all other mail tests
+/// take it for reading, so they never see the server vanish under them.
+static SERVER: RwLock<()> = RwLock::new(());
+
+pub fn shared() -> RwLockReadGuard<'static, ()> {
+    SERVER.read().unwrap_or_else(|e| e.into_inner())
+}
+
+pub fn exclusive() -> RwLockWriteGuard<'static, ()> {
+    SERVER.write().unwrap_or_else(|e| e.into_inner())
+}
+
+pub struct Stack {
+    pub host: String,
+    pub submission: u16,
+    pub smtps: u16,
+    pub smtp: u16,
+    pub imap: u16,
+    pub imaps: u16,
+    pub ca: PathBuf,
+    pub domain: String,
+    pub catchall_domain: String,
+    pub catchall_user: String,
+    pub catchall_password: String,
+    pub script: PathBuf,
+}
+
+fn var(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!(
+            "{name} is not set: these tests need the real mail server. Start it with\n  eval \"$(scripts/mailstack start)\"\nor run the whole suite with scripts/test"
+        )
+    })
+}
+
+impl Stack {
+    pub fn get() -> Stack {
+        Stack {
+            host: var("MAILSTACK_HOST"),
+            submission: var("MAILSTACK_SUBMISSION_PORT").parse().unwrap(),
+            smtps: var("MAILSTACK_SMTPS_PORT").parse().unwrap(),
+            smtp: var("MAILSTACK_SMTP_PORT").parse().unwrap(),
+            imap: var("MAILSTACK_IMAP_PORT").parse().unwrap(),
+            imaps: var("MAILSTACK_IMAPS_PORT").parse().unwrap(),
+            ca: var("MAILSTACK_CA").into(),
+            domain: var("MAILSTACK_DOMAIN"),
+            catchall_domain: var("MAILSTACK_CATCHALL_DOMAIN"),
+            catchall_user: var("MAILSTACK_CATCHALL_USER"),
+            catchall_password: var("MAILSTACK_CATCHALL_PASSWORD"),
+            script: var("MAILSTACK_SCRIPT").into(),
+        }
+    }
+
+    /// A new mailbox for one test: (address, password).
+    pub fn new_user(&self, prefix: &str) -> (String, String) {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let n = N.fetch_add(1, Ordering::SeqCst);
+        let user = format!("{prefix}-{}-{n}@{}", std::process::id(), self.domain);
+        let password = format!("pw-{n}-{}", std::process::id());
+        let out = Command::new(&self.script)
+            .args(["adduser", &user, &password])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "adduser failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (user, password)
+    }
+
+    /// The IMAP account settings for `user` over implicit TLS.
+    pub fn imap_account(&self, user: &str) -> Account {
+        let yaml = format!(
+            "host: {}\nport: {}\nsecurity: tls\nusername: {user}\nca_file: {}\ntimeout_seconds: 10\n",
+            self.host,
+            self.imaps,
+            self.ca.display()
+        );
+        let a: Account = serde_yaml::from_str(&yaml).unwrap();
+        assert_eq!(a.security, Security::Tls);
+        a
+    }
+
+    pub fn login(&self, user: &str, password: &str) -> Imap {
+        Imap::connect(
+            &self.imap_account(user),
+            std::path::Path::new("/"),
+            password,
+        )
+        .expect("IMAP login")
+    }
+
+    pub fn catchall(&self) -> Imap {
+        self.login(&self.catchall_user, &self.catchall_password)
+    }
+
+    /// The outreach.yaml `smtp:` + `imap:` sections for `user`.
+    pub fn accounts_yaml(&self, user: &str) -> String {
+        format!(
+            "smtp:\n  host: {h}\n  port: {sub}\n  security: starttls\n  username: {user}\n  ca_file: {ca}\n  timeout_seconds: 10\nimap:\n  host: {h}\n  port: {imaps}\n  security: tls\n  username: {user}\n  ca_file: {ca}\n  timeout_seconds: 10\n",
+            h = self.host,
+            sub = self.submission,
+            imaps = self.imaps,
+            ca = self.ca.display()
+        )
+    }
+}
+
+/// Polls `f` until it returns Some or `secs` pass.
+pub fn wait_for<T>(secs: u64, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut pause = Duration::from_millis(20);
+    loop {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        if Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(500));
+    }
+}
+
+/// How many copies of each Message-ID `mailbox` holds, once every one has
+/// arrived (or the deadline passed).
+pub fn copies(imap: &mut Imap, mailbox: &str, ids: &[String], secs: u64) -> Vec<usize> {
+    let mut counts = vec![0; ids.len()];
+    wait_for(secs, || {
+        for (i, id) in ids.iter().enumerate() {
+            if counts[i] == 0 {
+                counts[i] = imap.find_message_id(mailbox, id).unwrap().len();
+            }
+        }
+        counts.iter().all(|c| *c > 0).then_some(())
+    });
+    // A second look at each, now that all have arrived, catches duplicates.
+    for (i, id) in ids.iter().enumerate() {
+        counts[i] = imap.find_message_id(mailbox, id).unwrap().len();
+    }
+    counts
+}
