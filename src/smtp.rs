@@ -4,13 +4,15 @@
 use std::path::Path;
 use std::time::Duration;
 
+use std::cell::RefCell;
+use std::fmt;
+
 use anyhow::{Context as _, Result};
-use lettre::address::Envelope;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::transport::smtp::extension::ClientId;
-use lettre::transport::smtp::PoolConfig;
-use lettre::{SmtpTransport, Transport};
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, MailBodyParameter, MailParameter};
+use lettre::Address;
 
 use crate::config::{Account, Security};
 
@@ -26,9 +28,39 @@ pub enum SendError {
     Lost(String),
 }
 
+/// One SMTP session reused for a batch, reopened when it is lost.
 pub struct Smtp {
-    transport: SmtpTransport,
+    conn: RefCell<Option<SmtpConnection>>,
+    server: (String, u16),
+    timeout: Duration,
+    hello: ClientId,
+    tls: Option<TlsParameters>,
+    /// TLS from the first byte (else STARTTLS, when `tls` is set).
+    wrapper: bool,
+    credentials: Option<Credentials>,
     pub host: String,
+}
+
+/// The message data and its end marker, written in one piece: lettre's own
+/// `message` writes the end marker separately, and that small second
+/// write waits out the peer's delayed ACK (about 40 ms a message).
+struct Payload<'a>(&'a [u8]);
+
+impl fmt::Display for Payload<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The message is CRLF text built by lettre; dot-stuff it.
+        let text = String::from_utf8_lossy(self.0);
+        for line in text.split_inclusive("\r\n") {
+            if line.starts_with('.') {
+                f.write_str(".")?;
+            }
+            f.write_str(line)?;
+        }
+        if !text.ends_with("\r\n") {
+            f.write_str("\r\n")?;
+        }
+        f.write_str(".\r\n")
+    }
 }
 
 impl Smtp {
@@ -42,7 +74,7 @@ impl Smtp {
     ) -> Result<Smtp> {
         let host = account.host.clone();
         let tls = match account.security {
-            Security::None => Tls::None,
+            Security::None => None,
             Security::Starttls | Security::Tls => {
                 let mut params = TlsParameters::builder(host.clone());
                 if let Some(ca) = &account.ca_file {
@@ -54,12 +86,7 @@ impl Smtp {
                     })?;
                     params = params.add_root_certificate(cert);
                 }
-                let params = params.build_rustls().context("setting up TLS")?;
-                if account.security == Security::Tls {
-                    Tls::Wrapper(params)
-                } else {
-                    Tls::Required(params)
-                }
+                Some(params.build_rustls().context("setting up TLS")?)
             }
         };
         let port = account.port.unwrap_or(match account.security {
@@ -67,54 +94,107 @@ impl Smtp {
             Security::Starttls => 587,
             Security::None => 25,
         });
-        let mut builder = SmtpTransport::builder_dangerous(&host)
-            .port(port)
-            .tls(tls)
-            .hello_name(ClientId::Domain(domain.to_string()))
-            .timeout(Some(Duration::from_secs(account.timeout_seconds)))
-            .pool_config(PoolConfig::new().max_size(1));
-        if let (Some(user), Some(pass)) = (&account.username, password) {
-            builder = builder.credentials(Credentials::new(user.clone(), pass));
-        }
-        let transport = builder.build();
-        transport
-            .test_connection()
-            .map_err(|e| anyhow::anyhow!("{}", describe(&e)))
+        let smtp = Smtp {
+            conn: RefCell::new(None),
+            server: (host.clone(), port),
+            timeout: Duration::from_secs(account.timeout_seconds),
+            hello: ClientId::Domain(domain.to_string()),
+            tls,
+            wrapper: account.security == Security::Tls,
+            credentials: match (&account.username, password) {
+                (Some(user), Some(pass)) => Some(Credentials::new(user.clone(), pass)),
+                _ => None,
+            },
+            host: host.clone(),
+        };
+        smtp.reachable()
+            .map_err(anyhow::Error::msg)
             .with_context(|| format!("cannot log in to the SMTP server {host}:{port}"))?;
-        Ok(Smtp { transport, host })
+        Ok(smtp)
     }
 
-    /// Whether the server answers now (reconnecting and logging in again
-    /// if the last connection was lost).
-    pub fn reachable(&self) -> Result<(), String> {
-        match self.transport.test_connection() {
-            Ok(true) => Ok(()),
-            Ok(false) => Err("the connection did not answer".to_string()),
-            Err(e) => Err(describe(&e)),
+    fn open(&self) -> Result<SmtpConnection, lettre::transport::smtp::Error> {
+        let tls = if self.wrapper {
+            self.tls.as_ref()
+        } else {
+            None
+        };
+        let mut conn = SmtpConnection::connect(
+            self.server.clone(),
+            Some(self.timeout),
+            &self.hello,
+            tls,
+            None,
+        )?;
+        if let (false, Some(params)) = (self.wrapper, &self.tls) {
+            conn.starttls(params, &self.hello)?;
         }
+        if let Some(c) = &self.credentials {
+            conn.auth(&[Mechanism::Plain, Mechanism::Login], c)?;
+        }
+        Ok(conn)
     }
 
-    /// Hands one message to the server; returns the server's answer.
+    /// Whether the server answers now, reconnecting and logging in again
+    /// if the last session was lost.
+    pub fn reachable(&self) -> Result<(), String> {
+        let mut slot = self.conn.borrow_mut();
+        if let Some(c) = slot.as_mut() {
+            if c.test_connected() {
+                return Ok(());
+            }
+            c.abort();
+        }
+        *slot = None;
+        let conn = self.open().map_err(|e| describe(&e))?;
+        *slot = Some(conn);
+        Ok(())
+    }
+
+    /// Hands one message to the server; returns the server's answer. Call
+    /// `reachable` first: without a session nothing is sent.
     pub fn send(&self, from: &str, to: &str, raw: &[u8]) -> Result<String, SendError> {
-        let envelope = Envelope::new(
-            Some(
-                from.parse()
-                    .map_err(|e| SendError::Permanent(format!("sender {from}: {e}")))?,
-            ),
-            vec![to
-                .parse()
-                .map_err(|e| SendError::Permanent(format!("recipient {to}: {e}")))?],
-        )
-        .map_err(|e| SendError::Permanent(e.to_string()))?;
-        match self.transport.send_raw(&envelope, raw) {
+        let from: Address = from
+            .parse()
+            .map_err(|e| SendError::Permanent(format!("sender {from}: {e}")))?;
+        let to: Address = to
+            .parse()
+            .map_err(|e| SendError::Permanent(format!("recipient {to}: {e}")))?;
+        let mut slot = self.conn.borrow_mut();
+        let Some(conn) = slot.as_mut() else {
+            return Err(SendError::Refused("no SMTP session".to_string()));
+        };
+        let mut params = Vec::new();
+        if !raw.is_ascii() {
+            params.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+        }
+        let result = conn
+            .command(Mail::new(Some(from), params))
+            .and_then(|_| conn.command(Rcpt::new(to, vec![])))
+            .and_then(|_| conn.command(Data))
+            .map_err(|e| (e, false))
+            .and_then(|_| conn.command(Payload(raw)).map_err(|e| (e, true)));
+        match result {
             Ok(response) => Ok(format!(
                 "{} {}",
                 response.code(),
                 response.message().collect::<Vec<_>>().join(" ")
             )),
-            Err(e) if e.is_permanent() => Err(SendError::Permanent(describe(&e))),
-            Err(e) if e.is_transient() => Err(SendError::Refused(describe(&e))),
-            Err(e) => Err(SendError::Lost(describe(&e))),
+            Err((e, in_data)) => {
+                // Start the next message on a fresh session.
+                conn.abort();
+                *slot = None;
+                if e.is_permanent() {
+                    Err(SendError::Permanent(describe(&e)))
+                } else if e.is_transient() {
+                    Err(SendError::Refused(describe(&e)))
+                } else if in_data {
+                    Err(SendError::Lost(describe(&e)))
+                } else {
+                    // Failed before the data went: nothing can have been accepted.
+                    Err(SendError::Refused(describe(&e)))
+                }
+            }
         }
     }
 }
