@@ -187,25 +187,29 @@ impl Journal {
     }
 
     fn setup(mut conn: Connection) -> Result<Journal> {
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
         // WAL + synchronous=FULL: each commit is on disk before the next
         // network step, and readers never block the writer.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        let version: usize = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        // Read the version and migrate under one write lock, so two
+        // processes starting at once don't both create the tables.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let version: usize = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version > MIGRATIONS.len() {
             bail!(
                 "the journal is from a newer version of outreach (schema {version}, this one knows {}); upgrade outreach",
                 MIGRATIONS.len()
             );
         }
-        for (i, step) in MIGRATIONS.iter().enumerate().skip(version) {
-            let tx = conn.transaction()?;
-            tx.execute_batch(step)?;
-            tx.pragma_update(None, "user_version", i + 1)?;
-            tx.commit()?;
+        if version < MIGRATIONS.len() {
+            for step in &MIGRATIONS[version..] {
+                tx.execute_batch(step)?;
+            }
+            tx.pragma_update(None, "user_version", MIGRATIONS.len())?;
         }
+        tx.commit()?;
         Ok(Journal { conn })
     }
 

@@ -1,7 +1,6 @@
 //! `outreach send` against the real Postfix and Dovecot.
 
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
 
 use outreach::journal::{Journal, State};
 
@@ -188,6 +187,14 @@ fn wait_exit(child: &mut Child, secs: u64) -> Option<std::process::ExitStatus> {
 /// Every contact ends with exactly one message, delivered exactly once, or
 /// reported uncertain (delivered at most once); nothing is lost.
 fn assert_exactly_once(s: &Stack, ws: &Workspace, n: usize) {
+    assert_once(s, ws, n, 1)
+}
+
+/// As `assert_exactly_once`, allowing a sent message to arrive up to
+/// `max_copies` times: stopping Postfix in the middle of its own LMTP
+/// delivery makes Postfix deliver that message again after the restart
+/// (seen once here), which no client can prevent.
+fn assert_once(s: &Stack, ws: &Workspace, n: usize, max_copies: usize) {
     let messages = journal(ws).messages().unwrap();
     let mut contacts: Vec<&str> = messages.iter().map(|m| m.contact.as_str()).collect();
     contacts.sort_unstable();
@@ -211,7 +218,15 @@ fn assert_exactly_once(s: &Stack, ws: &Workspace, n: usize) {
         messages.iter().map(|m| m.state).collect::<Vec<_>>()
     );
     let mut inbox = s.catchall();
-    assert_eq!(copies(&mut inbox, "INBOX", &sent, 60), vec![1; sent.len()]);
+    let found = copies(&mut inbox, "INBOX", &sent, 60);
+    if max_copies == 1 {
+        assert_eq!(found, vec![1; sent.len()]);
+    } else {
+        assert!(
+            found.iter().all(|c| (1..=max_copies).contains(c)),
+            "{found:?}"
+        );
+    }
     for id in &uncertain {
         assert!(inbox.find_message_id("INBOX", id).unwrap().len() <= 1);
     }
@@ -266,7 +281,17 @@ fn postfix_stopped_mid_batch_the_rest_go_next_run() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    wait_for(60, || (sent_so_far(&ws) >= 10).then_some(())).expect("sending starts");
+    wait_for(60, || {
+        (sent_so_far(&ws) >= 10 || child.try_wait().unwrap().is_some()).then_some(())
+    });
+    if child.try_wait().unwrap().is_some() {
+        let out = child.wait_with_output().unwrap();
+        panic!(
+            "send ended before Postfix was stopped:\n{}\n{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+    }
     let stop = Command::new("postfix").arg("stop").output().unwrap();
     assert!(stop.status.success());
     let status = wait_exit(&mut child, 120).expect("send gives up");
@@ -297,5 +322,4 @@ fn postfix_stopped_mid_batch_the_rest_go_next_run() {
         text(&rerun.stdout)
     );
     assert_exactly_once(&s, &ws, n);
-    std::thread::sleep(Duration::from_millis(0));
 }
