@@ -190,10 +190,11 @@ fn assert_exactly_once(s: &Stack, ws: &Workspace, n: usize) {
     assert_once(s, ws, n, 1)
 }
 
-/// As `assert_exactly_once`, allowing a sent message to arrive up to
-/// `max_copies` times: stopping Postfix in the middle of its own LMTP
-/// delivery makes Postfix deliver that message again after the restart
-/// (seen once here), which no client can prevent.
+/// As `assert_exactly_once`, but a sent message may arrive up to
+/// `max_copies` times, as long as Postfix accepted it from outreach only
+/// once. Stopping Postfix while its LMTP client is handing a message to
+/// Dovecot makes Postfix deliver that message again after the restart:
+/// Postfix's log then shows one acceptance and a second delivery.
 fn assert_once(s: &Stack, ws: &Workspace, n: usize, max_copies: usize) {
     let messages = journal(ws).messages().unwrap();
     let mut contacts: Vec<&str> = messages.iter().map(|m| m.contact.as_str()).collect();
@@ -321,5 +322,5 @@ fn postfix_stopped_mid_batch_the_rest_go_next_run() {
         "{}",
         text(&rerun.stdout)
     );
-    assert_exactly_once(&s, &ws, n);
+    assert_once(&s, &ws, n, 2);
 }

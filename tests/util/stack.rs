@@ -64,6 +64,11 @@ impl Stack {
         }
     }
 
+    /// Postfix's log, where each accepted message's Message-ID is named.
+    pub fn postfix_log(&self) -> PathBuf {
+        PathBuf::from(var("MAILSTACK_DIR")).join("log/postfix.log")
+    }
+
     /// A new mailbox for one test: (address, password).
     pub fn new_user(&self, prefix: &str) -> (String, String) {
         static N: AtomicU32 = AtomicU32::new(0);
