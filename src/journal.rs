@@ -220,30 +220,54 @@ impl Journal {
             .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
-    /// Queues a message: the row is committed before anything is sent.
-    /// `build` gets the row id (to make the Message-ID unique) and returns
-    /// (Message-ID, subject, raw bytes). Fails if `once_key` is taken.
-    pub fn queue(
+    /// Queues messages in one transaction, committed before anything is
+    /// sent: all of them or, if any fails, none. `build` gets the index in
+    /// `items` and the row id (which makes the Message-ID unique) and
+    /// returns (Message-ID, subject, raw bytes). Fails if a `once_key` is
+    /// taken. Returns the row ids, in order.
+    pub fn queue_all(
         &mut self,
-        m: &NewMessage,
+        items: &[NewMessage],
         now: DateTime<Utc>,
-        build: impl FnOnce(i64) -> Result<(String, String, Vec<u8>)>,
-    ) -> Result<i64> {
-        let tx = self.conn.transaction()?;
-        let placeholder = format!("pending-{}", ts(now));
-        tx.execute(
-            "INSERT INTO messages (contact, template, kind, step, thread, once_key, message_id, subject, recipient, state, transport, raw, not_before, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7 || '-' || (SELECT IFNULL(MAX(id), 0) + 1 FROM messages), '', ?8, 'queued', ?9, x'', ?10, ?11, ?11)",
-            params![m.contact, m.template, m.kind, m.step, m.thread, m.once_key, placeholder, m.recipient, m.transport, m.not_before.map(ts), ts(now)],
-        )?;
-        let id = tx.last_insert_rowid();
-        let (message_id, subject, raw) = build(id)?;
-        tx.execute(
-            "UPDATE messages SET message_id = ?1, subject = ?2, raw = ?3 WHERE id = ?4",
-            params![message_id, subject, raw, id],
-        )?;
+        mut build: impl FnMut(usize, i64) -> Result<(String, String, Vec<u8>)>,
+    ) -> Result<Vec<i64>> {
+        // IMMEDIATE: the write lock is held from the start, so the next id
+        // read here is still free when the rows go in.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut id: i64 =
+            tx.query_row("SELECT IFNULL(MAX(id), 0) FROM messages", [], |r| r.get(0))?;
+        let mut ids = Vec::with_capacity(items.len());
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO messages (id, contact, template, kind, step, thread, once_key, message_id, subject, recipient, state, transport, raw, not_before, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued', ?11, ?12, ?13, ?14, ?14)",
+            )?;
+            for (i, m) in items.iter().enumerate() {
+                id += 1;
+                let (message_id, subject, raw) = build(i, id)?;
+                insert.execute(params![
+                    id,
+                    m.contact,
+                    m.template,
+                    m.kind,
+                    m.step,
+                    m.thread,
+                    m.once_key,
+                    message_id,
+                    subject,
+                    m.recipient,
+                    m.transport,
+                    raw,
+                    m.not_before.map(ts),
+                    ts(now)
+                ])?;
+                ids.push(id);
+            }
+        }
         tx.commit()?;
-        Ok(id)
+        Ok(ids)
     }
 
     /// The row holding `once_key`, if any.
@@ -326,6 +350,11 @@ impl Journal {
     }
 
     /// Records the outcome of a transaction.
+    ///
+    /// Written without waiting for the disk: if a power cut loses it, the
+    /// row is still `sending` and becomes `uncertain`, the cautious side,
+    /// never a resend. The next `start_sending` syncs the log, and with it
+    /// this write, before the next message goes out.
     pub fn finish(
         &self,
         id: i64,
@@ -334,10 +363,13 @@ impl Journal {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let sent_at = (state == State::Sent).then(|| ts(now));
-        self.conn.execute(
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let result = self.conn.execute(
             "UPDATE messages SET state = ?2, server_reply = ?3, updated_at = ?4, sent_at = COALESCE(?5, sent_at) WHERE id = ?1",
             params![id, state.as_str(), reply, ts(now), sent_at],
-        )?;
+        );
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        result?;
         Ok(())
     }
 
@@ -396,9 +428,10 @@ mod tests {
     }
 
     fn queue(j: &mut Journal, contact: &str) -> Result<i64> {
-        j.queue(&new(contact), now(), |id| {
+        let ids = j.queue_all(&[new(contact)], now(), |_, id| {
             Ok((format!("m{id}@example.org"), "Hi".into(), b"raw".to_vec()))
-        })
+        })?;
+        Ok(ids[0])
     }
 
     #[test]
@@ -414,9 +447,28 @@ mod tests {
     #[test]
     fn a_failed_build_leaves_no_row() {
         let mut j = Journal::in_memory().unwrap();
-        let r = j.queue(&new("a"), now(), |_| anyhow::bail!("render failed"));
+        let r = j.queue_all(&[new("a")], now(), |_, _| anyhow::bail!("render failed"));
         assert!(r.is_err());
         assert!(j.messages().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_batch_is_queued_whole_or_not_at_all() {
+        let mut j = Journal::in_memory().unwrap();
+        queue(&mut j, "b").unwrap();
+        let build = |_, id| {
+            Ok((
+                format!("m{id}@example.org"),
+                "Hi".to_string(),
+                b"raw".to_vec(),
+            ))
+        };
+        // "b" already has its once-only message: the whole batch fails.
+        assert!(j.queue_all(&[new("a"), new("b")], now(), build).is_err());
+        assert_eq!(j.messages().unwrap().len(), 1);
+        let ids = j.queue_all(&[new("a"), new("c")], now(), build).unwrap();
+        assert_eq!(ids, vec![2, 3]);
+        assert_eq!(j.get(3).unwrap().unwrap().message_id, "m3@example.org");
     }
 
     #[test]
