@@ -23,6 +23,9 @@ pub enum SendError {
     Permanent(String),
     /// Refused for now (4xx): nothing went out; try again later.
     Refused(String),
+    /// The session failed before the message data was sent (often an idle
+    /// session the server had closed): nothing can have been accepted.
+    NotSent(String),
     /// The connection failed mid-transaction: the server may have accepted
     /// the message, so it must not be sent again blindly.
     Lost(String),
@@ -135,24 +138,22 @@ impl Smtp {
         Ok(conn)
     }
 
-    /// Whether the server answers now, reconnecting and logging in again
-    /// if the last session was lost.
+    /// Makes sure there is a session, opening (and logging in) one when the
+    /// last was closed after an error. An open session is not probed: a
+    /// session that died meanwhile fails `send` before the data, harmlessly.
     pub fn reachable(&self) -> Result<(), String> {
         let mut slot = self.conn.borrow_mut();
-        if let Some(c) = slot.as_mut() {
-            if c.test_connected() {
-                return Ok(());
-            }
-            c.abort();
+        if slot.is_some() {
+            return Ok(());
         }
-        *slot = None;
         let conn = self.open().map_err(|e| describe(&e))?;
         *slot = Some(conn);
         Ok(())
     }
 
     /// Hands one message to the server; returns the server's answer. Call
-    /// `reachable` first: without a session nothing is sent.
+    /// `reachable` first: without a session nothing is sent. Any error
+    /// closes the session, so the next message starts on a fresh one.
     pub fn send(&self, from: &str, to: &str, raw: &[u8]) -> Result<String, SendError> {
         let from: Address = from
             .parse()
@@ -162,7 +163,7 @@ impl Smtp {
             .map_err(|e| SendError::Permanent(format!("recipient {to}: {e}")))?;
         let mut slot = self.conn.borrow_mut();
         let Some(conn) = slot.as_mut() else {
-            return Err(SendError::Refused("no SMTP session".to_string()));
+            return Err(SendError::NotSent("no SMTP session".to_string()));
         };
         let mut params = Vec::new();
         if !raw.is_ascii() {
@@ -181,7 +182,6 @@ impl Smtp {
                 response.message().collect::<Vec<_>>().join(" ")
             )),
             Err((e, in_data)) => {
-                // Start the next message on a fresh session.
                 conn.abort();
                 *slot = None;
                 if e.is_permanent() {
@@ -191,8 +191,7 @@ impl Smtp {
                 } else if in_data {
                     Err(SendError::Lost(describe(&e)))
                 } else {
-                    // Failed before the data went: nothing can have been accepted.
-                    Err(SendError::Refused(describe(&e)))
+                    Err(SendError::NotSent(describe(&e)))
                 }
             }
         }

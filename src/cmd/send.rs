@@ -103,7 +103,7 @@ pub fn execute(args: &SendArgs, ws: &Workspace, out: &mut dyn Write) -> Result<E
             Some(m) if args.again && m.state != State::Queued => Action::New(contact),
             Some(m) => match m.state {
                 State::Queued | State::Unsent => Action::Resume(contact, m.id),
-                State::Sent => Action::Skip(contact, format!("already sent {} ({})", local(ws, m.sent_at.unwrap_or(m.created_at)), m.transport)),
+                State::Sent => Action::Skip(contact, format!("already sent {} ({})", local_in(m.sent_at.unwrap_or(m.created_at), ws.config.zone()), m.transport)),
                 State::Failed => Action::Skip(
                     contact,
                     format!("failed before: {}; --again to try again", m.server_reply.unwrap_or_default()),
@@ -125,14 +125,14 @@ pub fn execute(args: &SendArgs, ws: &Workspace, out: &mut dyn Write) -> Result<E
                 ),
             ),
             _ if !args.now && ws.config.smtp.is_some() => {
-                match schedule::window_check(now, contact.zone(ws.config.zone()), &window) {
+                let zone = contact.zone(ws.config.zone());
+                match schedule::window_check(now, zone, &window) {
                     Ok(()) => action,
                     Err(opens) => Action::Skip(
                         contact,
                         format!(
-                            "waits for the send window: opens {} ({}); --now to send anyway",
-                            local_in(opens, contact.zone(ws.config.zone())),
-                            contact.zone(ws.config.zone())
+                            "waits for the send window: opens {} ({zone}); --now to send anyway",
+                            local_in(opens, zone)
                         ),
                     ),
                 }
@@ -222,36 +222,10 @@ pub fn execute(args: &SendArgs, ws: &Workspace, out: &mut dyn Write) -> Result<E
     let transport = if smtp.is_some() { "smtp" } else { "outbox" };
 
     let mut ids = Vec::new();
+    let mut new_contacts = Vec::new();
     for a in &actions {
         match a {
-            Action::New(c) => {
-                let key = once_key(template, c, ws.today(now));
-                if args.again {
-                    journal.retire_once_key(&key, now)?;
-                }
-                let new = NewMessage {
-                    contact: &c.id,
-                    template: &template.name,
-                    kind: kind_name(template.kind),
-                    step: 0,
-                    thread: None,
-                    once_key: Some(key),
-                    recipient: &c.email,
-                    transport,
-                    not_before: None,
-                };
-                let id = journal.queue(&new, now, |salt| {
-                    let (m, _) = compose(ws, template, c, now, None, salt as u64).map_err(|p| {
-                        anyhow::anyhow!(p
-                            .iter()
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join("\n"))
-                    })?;
-                    Ok((m.message_id, m.rendered.subject, m.email.formatted()))
-                })?;
-                ids.push(id);
-            }
+            Action::New(c) => new_contacts.push(*c),
             Action::Resume(_, id) => {
                 let m = journal.get(*id)?.context("a queued message vanished")?;
                 if m.state == State::Unsent {
@@ -262,6 +236,36 @@ pub fn execute(args: &SendArgs, ws: &Workspace, out: &mut dyn Write) -> Result<E
             Action::Skip(..) => {}
         }
     }
+    let mut new_messages = Vec::with_capacity(new_contacts.len());
+    for c in &new_contacts {
+        let key = once_key(template, c, ws.today(now));
+        if args.again {
+            journal.retire_once_key(&key, now)?;
+        }
+        new_messages.push(NewMessage {
+            contact: &c.id,
+            template: &template.name,
+            kind: kind_name(template.kind),
+            step: 0,
+            thread: None,
+            once_key: Some(key),
+            recipient: &c.email,
+            transport,
+            not_before: None,
+        });
+    }
+    // Every new message is committed as queued before the first goes out.
+    ids.extend(journal.queue_all(&new_messages, now, |i, salt| {
+        let (m, _) =
+            compose(ws, template, new_contacts[i], now, None, salt as u64).map_err(|p| {
+                anyhow::anyhow!(p
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n"))
+            })?;
+        Ok((m.message_id, m.rendered.subject, m.email.formatted()))
+    })?);
     let outcome = deliver(ws, &journal, smtp.as_ref(), &ids, !args.no_pace)?;
     outcome.report(out)?;
     Ok(if outcome.all_sent() {
@@ -296,10 +300,6 @@ fn send_window(ws: &Workspace) -> Window {
         end,
         holidays: ws.config.holidays.clone(),
     }
-}
-
-fn local(ws: &Workspace, t: DateTime<Utc>) -> String {
-    local_in(t, ws.config.zone())
 }
 
 fn local_in(t: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
@@ -380,51 +380,58 @@ pub fn deliver(
     let mut copy = SentCopy::new(ws);
     let progress = Progress::new(ids.len());
     let pause = Duration::from_secs(ws.config.limits.pause_seconds);
-    for (i, &id) in ids.iter().enumerate() {
+    'messages: for (i, &id) in ids.iter().enumerate() {
         let m = journal.get(id)?.context("a queued message vanished")?;
         let who = m.contact.clone();
         if i > 0 && pace && smtp.is_some() {
             std::thread::sleep(pause);
         }
+        let raw = journal.raw(id)?;
         let Some(smtp) = smtp else {
-            let path = write_outbox(
-                ws,
-                &m.template,
-                &m.contact,
-                &journal.raw(id)?,
-                workspace::now()?,
-            )?;
+            // `sending` first: a crash before `sent` leaves it uncertain,
+            // so the file is never written twice.
             journal.start_sending(id, workspace::now()?)?;
-            journal.finish(
-                id,
-                State::Sent,
-                Some(&format!("written to {}", path.display())),
-                workspace::now()?,
-            )?;
+            let path = write_outbox(ws, &m.template, &m.contact, &raw, workspace::now()?)?;
+            let note = format!("written to {}", path.display());
+            journal.finish(id, State::Sent, Some(&note), workspace::now()?)?;
             outcome.sent.push((who, path.display().to_string()));
             progress.tick(i + 1);
             continue;
         };
-        // Reach the server before the row says `sending`: failing here
-        // cannot have delivered anything, so the message stays queued.
-        if let Err(e) = reach(smtp) {
-            outcome.left_queued.push((who, e.clone()));
-            for &rest in &ids[i + 1..] {
-                if let Some(r) = journal.get(rest)? {
-                    outcome.left_queued.push((
-                        r.contact,
-                        "not tried: the server could not be reached".into(),
-                    ));
+        // A session found dead before the data went out is reopened and
+        // the message tried once more.
+        let mut result = None;
+        for _ in 0..2 {
+            // Reach the server before the row says `sending`: failing here
+            // cannot have delivered anything, so the message stays queued.
+            if let Err(e) = reach(smtp) {
+                outcome.left_queued.push((who, e.clone()));
+                for &rest in &ids[i + 1..] {
+                    if let Some(r) = journal.get(rest)? {
+                        outcome.left_queued.push((
+                            r.contact,
+                            "not tried: the server could not be reached".into(),
+                        ));
+                    }
+                }
+                eprintln!("warning: the SMTP server {} could not be reached ({e}); the rest stay queued for the next run", smtp.host);
+                break 'messages;
+            }
+            if !journal.start_sending(id, workspace::now()?)? {
+                continue 'messages;
+            }
+            match smtp.send(&ws.config.me.email, &m.recipient, &raw) {
+                Err(SendError::NotSent(why)) => {
+                    journal.finish(id, State::Queued, Some(&why), workspace::now()?)?;
+                    result = Some(Err(SendError::NotSent(why)));
+                }
+                other => {
+                    result = Some(other);
+                    break;
                 }
             }
-            eprintln!("warning: the SMTP server {} could not be reached ({e}); the rest stay queued for the next run", smtp.host);
-            break;
         }
-        if !journal.start_sending(id, workspace::now()?)? {
-            continue;
-        }
-        let raw = journal.raw(id)?;
-        match smtp.send(&ws.config.me.email, &m.recipient, &raw) {
+        match result.expect("tried at least once") {
             Ok(reply) => {
                 journal.finish(id, State::Sent, Some(&reply), workspace::now()?)?;
                 outcome.sent.push((who, m.recipient.clone()));
@@ -436,7 +443,7 @@ pub fn deliver(
                 journal.finish(id, State::Failed, Some(&why), workspace::now()?)?;
                 outcome.failed.push((who, why));
             }
-            Err(SendError::Refused(why)) => {
+            Err(SendError::Refused(why) | SendError::NotSent(why)) => {
                 journal.finish(id, State::Queued, Some(&why), workspace::now()?)?;
                 outcome.left_queued.push((who, why));
             }
