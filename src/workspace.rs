@@ -131,10 +131,17 @@ impl Workspace {
                 .iter()
                 .filter(|c| c.tags.iter().any(|t| t == tag))
                 .collect(),
-            Selection::Ids(ids) => ids
-                .iter()
-                .map(|id| self.contact(id))
-                .collect::<Result<_>>()?,
+            Selection::Ids(ids) => {
+                let mut chosen: Vec<&Contact> = Vec::with_capacity(ids.len());
+                for id in ids {
+                    let c = self.contact(id)?;
+                    // `--to a,a` names one person: one message.
+                    if !chosen.iter().any(|x| x.id == c.id) {
+                        chosen.push(c);
+                    }
+                }
+                chosen
+            }
         };
         let mut ok = Vec::new();
         let mut skipped = Vec::new();

@@ -338,3 +338,77 @@ fn no_workspace_says_how_to_make_one() {
     let err = ws.fails(&["lint"], 1);
     assert!(err.contains("run `outreach init`"), "{err}");
 }
+
+#[test]
+fn send_without_an_account_writes_the_outbox_once() {
+    let ws = Workspace::sample();
+    let out = ws.ok(&["send", "intro", "--to", "okafor,okafor", "--yes"]);
+    assert!(out.contains("1 sent, 0 failed"), "{out}");
+    let outbox = || std::fs::read_dir(ws.path().join("outbox")).unwrap().count();
+    assert_eq!(outbox(), 1);
+    let out = ws.ok(&["send", "intro", "--to", "okafor", "--yes"]);
+    assert!(out.contains("already sent"), "{out}");
+    assert!(out.contains("0 to send"), "{out}");
+    assert_eq!(outbox(), 1);
+}
+
+/// A message left `sending` by a killed process is never resent on its
+/// own; `resolve … unsent` lets the next send take it.
+#[test]
+fn an_uncertain_message_waits_for_resolve() {
+    use outreach::journal::{Journal, NewMessage};
+    let ws = Workspace::sample();
+    let now = chrono::DateTime::parse_from_rfc3339(crate::util::NOW)
+        .unwrap()
+        .to_utc();
+    {
+        let mut j = Journal::open(&ws.path().join(".outreach")).unwrap();
+        let new = NewMessage {
+            contact: "okafor",
+            template: "intro",
+            kind: "first-contact",
+            step: 0,
+            thread: None,
+            once_key: Some("first:okafor:intro".into()),
+            recipient: "c.okafor@example.org",
+            transport: "outbox",
+            not_before: None,
+        };
+        let ids = j
+            .queue_all(&[new], now, |_, id| {
+                Ok((
+                    format!("m{id}@example.org"),
+                    "Hi".into(),
+                    b"Subject: Hi\r\n\r\nHello\r\n".to_vec(),
+                ))
+            })
+            .unwrap();
+        assert!(j.start_sending(ids[0], now).unwrap());
+    }
+    let run = ws.run(&["send", "intro", "--to", "okafor", "--yes"]);
+    assert!(run.status.success());
+    assert!(
+        text(&run.stderr).contains("marked uncertain"),
+        "{}",
+        text(&run.stderr)
+    );
+    assert!(
+        text(&run.stdout).contains("outreach resolve 1 sent|unsent"),
+        "{}",
+        text(&run.stdout)
+    );
+    assert!(!ws.path().join("outbox").exists());
+
+    let err = ws.fails(&["resolve", "2", "sent"], 1);
+    assert!(err.contains("no message `2`"), "{err}");
+    assert!(ws
+        .ok(&["resolve", "1", "unsent"])
+        .contains("recorded as unsent"));
+    let out = ws.ok(&["send", "intro", "--to", "okafor", "--yes"]);
+    assert!(
+        out.contains("queued earlier (#1)") && out.contains("1 sent"),
+        "{out}"
+    );
+    let err = ws.fails(&["resolve", "1", "sent"], 1);
+    assert!(err.contains("is sent, not uncertain"), "{err}");
+}
