@@ -1,17 +1,14 @@
 //! The core with no mail account: init, contacts, lint, draft, and bad input.
 
-use crate::util::{text, Workspace};
+use crate::util::{assert_has, text, Workspace};
 
 #[test]
 fn init_makes_a_workspace_that_lints_and_drafts() {
     let ws = Workspace::sample();
     let lint = ws.ok(&["lint"]);
-    assert!(lint.contains(": 0 errors, 0 warnings"), "{lint}");
+    assert_has(&lint, ": 0 errors, 0 warnings");
     let drafts = ws.ok(&["draft", "intro", "--all"]);
-    assert!(
-        drafts.contains("8 drafts from templates/intro.hbs"),
-        "{drafts}"
-    );
+    assert_has(&drafts, "8 drafts from templates/intro.hbs");
     assert!(drafts.contains("Dear Dr. Okonkwo-Adeyemi,"));
     assert!(drafts.contains("Dear Dr. Li,"));
     assert!(drafts.contains("skipped mueller: do not contact"));
@@ -108,9 +105,9 @@ fn a_missing_field_fails_the_whole_draft_and_writes_nothing() {
         "name: Chinedu Okafor\ntitle: Dr.\nemail: c.okafor@example.org\nvars:\n  found_via: a paper\n",
     );
     let err = ws.fails(&["draft", "intro", "--all", "--out", "d"], 1);
-    assert!(
-        err.contains("templates/intro.hbs:10: error: contact `okafor`: field `vars.admire` is missing or blank"),
-        "{err}"
+    assert_has(
+        &err,
+        "templates/intro.hbs:10: error: contact `okafor`: field `vars.admire` is missing or blank",
     );
     assert!(!ws.path().join("d").exists());
 }
@@ -123,9 +120,9 @@ fn blank_name_is_refused_with_its_place() {
         "name: \"  \"\ntitle: Dr.\nemail: c.okafor@example.org\n",
     );
     let err = ws.fails(&["draft", "intro", "--to", "okafor"], 1);
-    assert!(
-        err.contains("contacts/okafor.yaml:1: error: contact `okafor`: `name` is blank"),
-        "{err}"
+    assert_has(
+        &err,
+        "contacts/okafor.yaml:1: error: contact `okafor`: `name` is blank",
     );
 }
 
@@ -137,9 +134,9 @@ fn broken_yaml_reports_file_line_and_column() {
         "name: Chinedu Okafor\nemail: c.okafor@example.org\nnotes: met at: ACC\n",
     );
     let err = ws.fails(&["contacts"], 1);
-    assert!(
-        err.contains("contacts/okafor.yaml:3:14: error: mapping values are not allowed"),
-        "{err}"
+    assert_has(
+        &err,
+        "contacts/okafor.yaml:3:14: error: mapping values are not allowed",
     );
 }
 
@@ -151,11 +148,9 @@ fn unknown_field_suggests_the_right_one() {
         "name: Ann Smith\ntitle: Dr.\nemial: a.smith@example.org\n",
     );
     let out = text(&ws.run(&["lint"]).stdout);
-    assert!(
-        out.contains(
-            "contacts/smith.yaml:3:1: error: unknown field `emial`; did you mean `email`?"
-        ),
-        "{out}"
+    assert_has(
+        &out,
+        "contacts/smith.yaml:3:1: error: unknown field `emial`; did you mean `email`?",
     );
 }
 
@@ -163,15 +158,9 @@ fn unknown_field_suggests_the_right_one() {
 fn unknown_template_and_contact_are_named() {
     let ws = Workspace::sample();
     let err = ws.fails(&["draft", "intr", "--all"], 1);
-    assert!(
-        err.contains("unknown template `intr`; did you mean `intro`?"),
-        "{err}"
-    );
+    assert_has(&err, "unknown template `intr`; did you mean `intro`?");
     let err = ws.fails(&["draft", "intro", "--to", "okafr"], 1);
-    assert!(
-        err.contains("unknown contact `okafr`; did you mean `okafor`?"),
-        "{err}"
-    );
+    assert_has(&err, "unknown contact `okafr`; did you mean `okafor`?");
 }
 
 #[test]
@@ -182,10 +171,7 @@ fn an_id_that_escapes_the_folder_is_refused() {
         "- id: ../x\n  name: Eve Hacker\n  email: eve@example.org\n",
     );
     let err = ws.fails(&["draft", "intro", "--all", "--out", "d"], 1);
-    assert!(
-        err.contains("contacts/team.yaml:1: error: contact id `../x`"),
-        "{err}"
-    );
+    assert_has(&err, "contacts/team.yaml:1: error: contact id `../x`");
     assert!(!ws.path().join("d").exists());
     assert!(!ws.path().join("x").exists());
 }
@@ -194,20 +180,19 @@ fn an_id_that_escapes_the_folder_is_refused() {
 fn a_contact_file_may_hold_a_list() {
     let ws = Workspace::sample();
     let out = ws.ok(&["contacts", "--tag", "conference"]);
-    assert!(
-        out.contains("rahman") && out.contains("van-der-berg") && out.contains("nunez"),
-        "{out}"
-    );
-    assert!(out.contains("Dr. van der Berg"), "{out}");
-    assert!(out.contains("3 contacts"), "{out}");
+    for id in ["rahman", "van-der-berg", "nunez"] {
+        assert_has(&out, id);
+    }
+    assert_has(&out, "Dr. van der Berg");
+    assert_has(&out, "3 contacts");
     ws.write(
         "contacts/team.yaml",
         "- name: No Id\n  email: noid@example.org\n",
     );
     let err = ws.fails(&["contacts"], 1);
-    assert!(
-        err.contains("contacts/team.yaml:1: error: a contact in a list needs an `id`"),
-        "{err}"
+    assert_has(
+        &err,
+        "contacts/team.yaml:1: error: a contact in a list needs an `id`",
     );
 }
 
@@ -217,7 +202,7 @@ fn an_empty_contacts_folder_says_what_to_do() {
     ws.remove("contacts");
     std::fs::create_dir(ws.path().join("contacts")).unwrap();
     let err = ws.fails(&["draft", "intro", "--all"], 1);
-    assert!(err.contains("contacts: error: no contacts"), "{err}");
+    assert_has(&err, "contacts: error: no contacts");
 }
 
 #[test]
@@ -228,12 +213,10 @@ fn duplicate_addresses_and_bad_zones_are_errors() {
         "name: Chi Okafor\ntitle: Dr.\nemail: C.Okafor@example.org\ntimezone: America/Chicag\n",
     );
     let out = text(&ws.run(&["lint"]).stdout);
-    assert!(out.contains("contacts/twin.yaml:3: error: contact `twin`: address C.Okafor@example.org also belongs to `okafor`"), "{out}");
-    assert!(
-        out.contains(
-            "contacts/twin.yaml:4: error: contact `twin`: unknown time zone `America/Chicag`"
-        ),
-        "{out}"
+    assert_has(&out, "contacts/twin.yaml:3: error: contact `twin`: address C.Okafor@example.org also belongs to `okafor`");
+    assert_has(
+        &out,
+        "contacts/twin.yaml:4: error: contact `twin`: unknown time zone `America/Chicag`",
     );
 }
 
@@ -247,16 +230,11 @@ fn lint_finds_placeholders_and_warns_on_long_subjects() {
     let out = ws.run(&["lint"]);
     assert_eq!(out.status.code(), Some(1));
     let out = text(&out.stdout);
-    assert!(
-        out.contains(
-            "templates/sloppy.hbs: error: contact `okafor`: placeholder `[Name]` left in the body"
-        ),
-        "{out}"
+    assert_has(
+        &out,
+        "templates/sloppy.hbs: error: contact `okafor`: placeholder `[Name]` left in the body",
     );
-    assert!(
-        out.contains("warning: contact `okafor`: subject is"),
-        "{out}"
-    );
+    assert_has(&out, "warning: contact `okafor`: subject is");
 }
 
 #[test]
@@ -270,10 +248,7 @@ fn lint_passes_with_warnings_only() {
         ),
     );
     let out = ws.ok(&["lint"]);
-    assert!(
-        out.contains("warning: contact `okafor`: body is 303 words"),
-        "{out}"
-    );
+    assert_has(&out, "warning: contact `okafor`: body is 303 words");
 }
 
 #[test]
@@ -288,11 +263,9 @@ fn a_line_break_in_a_subject_is_refused() {
         "name: Chinedu Okafor\ntitle: Dr.\nemail: c.okafor@example.org\nvars:\n  found_via: \"x\\nBcc: all@example.com\"\n  admire: y\n",
     );
     let err = ws.fails(&["draft", "inj", "--to", "okafor"], 1);
-    assert!(
-        err.contains(
-            "templates/inj.hbs:2: error: contact `okafor`: the subject has a line break in it"
-        ),
-        "{err}"
+    assert_has(
+        &err,
+        "templates/inj.hbs:2: error: contact `okafor`: the subject has a line break in it",
     );
 }
 
@@ -328,7 +301,7 @@ fn a_password_in_outreach_yaml_is_refused() {
         &format!("{cfg}smtp:\n  host: smtp.example.org\n  password: s3cret-value\n"),
     );
     let err = ws.fails(&["draft", "intro", "--all"], 1);
-    assert!(err.contains("OUTREACH_SMTP_PASSWORD"), "{err}");
+    assert_has(&err, "OUTREACH_SMTP_PASSWORD");
     assert!(!err.contains("s3cret-value"), "{err}");
 }
 
@@ -336,19 +309,19 @@ fn a_password_in_outreach_yaml_is_refused() {
 fn no_workspace_says_how_to_make_one() {
     let ws = Workspace::empty();
     let err = ws.fails(&["lint"], 1);
-    assert!(err.contains("run `outreach init`"), "{err}");
+    assert_has(&err, "run `outreach init`");
 }
 
 #[test]
 fn send_without_an_account_writes_the_outbox_once() {
     let ws = Workspace::sample();
     let out = ws.ok(&["send", "intro", "--to", "okafor,okafor", "--yes"]);
-    assert!(out.contains("1 sent, 0 failed"), "{out}");
+    assert_has(&out, "1 sent, 0 failed");
     let outbox = || std::fs::read_dir(ws.path().join("outbox")).unwrap().count();
     assert_eq!(outbox(), 1);
     let out = ws.ok(&["send", "intro", "--to", "okafor", "--yes"]);
-    assert!(out.contains("already sent"), "{out}");
-    assert!(out.contains("0 to send"), "{out}");
+    assert_has(&out, "already sent");
+    assert_has(&out, "0 to send");
     assert_eq!(outbox(), 1);
 }
 
@@ -387,28 +360,18 @@ fn an_uncertain_message_waits_for_resolve() {
     }
     let run = ws.run(&["send", "intro", "--to", "okafor", "--yes"]);
     assert!(run.status.success());
-    assert!(
-        text(&run.stderr).contains("marked uncertain"),
-        "{}",
-        text(&run.stderr)
-    );
-    assert!(
-        text(&run.stdout).contains("outreach resolve 1 sent|unsent"),
-        "{}",
-        text(&run.stdout)
-    );
+    assert_has(&text(&run.stderr), "marked uncertain");
+    assert_has(&text(&run.stdout), "outreach resolve 1 sent|unsent");
     assert!(!ws.path().join("outbox").exists());
 
     let err = ws.fails(&["resolve", "2", "sent"], 1);
-    assert!(err.contains("no message `2`"), "{err}");
+    assert_has(&err, "no message `2`");
     assert!(ws
         .ok(&["resolve", "1", "unsent"])
         .contains("recorded as unsent"));
     let out = ws.ok(&["send", "intro", "--to", "okafor", "--yes"]);
-    assert!(
-        out.contains("queued earlier (#1)") && out.contains("1 sent"),
-        "{out}"
-    );
+    assert_has(&out, "queued earlier (#1)");
+    assert_has(&out, "1 sent");
     let err = ws.fails(&["resolve", "1", "sent"], 1);
-    assert!(err.contains("is sent, not uncertain"), "{err}");
+    assert_has(&err, "is sent, not uncertain");
 }

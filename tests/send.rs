@@ -5,7 +5,7 @@ use std::process::{Child, Command, Stdio};
 use outreach::journal::{Journal, State};
 
 use crate::util::stack::{self, copies, wait_for, Stack};
-use crate::util::{text, Workspace};
+use crate::util::{assert_has, text, Workspace};
 
 /// A workspace sending as a fresh user to `n` catch-all contacts, with one
 /// extra contact per address in `extra`.
@@ -69,11 +69,7 @@ fn a_batch_arrives_once_and_a_rerun_sends_nothing() {
         text(&out.stdout),
         text(&out.stderr)
     );
-    assert!(
-        text(&out.stdout).contains("20 sent, 0 failed"),
-        "{}",
-        text(&out.stdout)
-    );
+    assert_has(&text(&out.stdout), "20 sent, 0 failed");
     assert!(
         !text(&out.stderr).contains("warning"),
         "{}",
@@ -93,16 +89,8 @@ fn a_batch_arrives_once_and_a_rerun_sends_nothing() {
 
     let out = send_cmd(&ws, &password, &[]).output().unwrap();
     assert!(out.status.success());
-    assert!(
-        text(&out.stdout).contains("0 to send"),
-        "{}",
-        text(&out.stdout)
-    );
-    assert!(
-        text(&out.stdout).contains("already sent"),
-        "{}",
-        text(&out.stdout)
-    );
+    assert_has(&text(&out.stdout), "0 to send");
+    assert_has(&text(&out.stdout), "already sent");
     assert_eq!(journal(&ws).messages().unwrap().len(), 20);
     assert_eq!(copies(&mut inbox, "INBOX", &ids, 1), vec![1; 20]);
 }
@@ -115,7 +103,7 @@ fn a_refused_recipient_does_not_stop_the_batch() {
     let out = send_cmd(&ws, &password, &[]).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("3 sent, 1 failed"), "{stdout}");
+    assert_has(&stdout, "3 sent, 1 failed");
     let failed = journal(&ws).in_state(State::Failed).unwrap();
     assert_eq!(failed.len(), 1);
     assert!(
@@ -136,11 +124,7 @@ fn a_refused_recipient_does_not_stop_the_batch() {
     assert_eq!(copies(&mut s.catchall(), "INBOX", &ids, 30), vec![1; 3]);
     // The failure is not retried by a plain rerun.
     let out = send_cmd(&ws, &password, &[]).output().unwrap();
-    assert!(
-        text(&out.stdout).contains("failed before"),
-        "{}",
-        text(&out.stdout)
-    );
+    assert_has(&text(&out.stdout), "failed before");
 }
 
 #[test]
@@ -151,7 +135,7 @@ fn a_wrong_password_sends_nothing() {
     let out = send_cmd(&ws, "not-the-password", &[]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("cannot log in to the SMTP server"), "{err}");
+    assert_has(&err, "cannot log in to the SMTP server");
     assert!(!err.contains("not-the-password"), "{err}");
     assert!(journal(&ws).messages().unwrap().is_empty());
 }
@@ -171,7 +155,7 @@ fn an_untrusted_certificate_sends_nothing() {
     let out = send_cmd(&ws, &password, &[]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr).to_lowercase();
-    assert!(err.contains("certificate"), "{err}");
+    assert_has(&err, "certificate");
     assert!(journal(&ws).messages().unwrap().is_empty());
 }
 
@@ -304,11 +288,7 @@ fn postfix_stopped_mid_batch_the_rest_go_next_run() {
         .unwrap();
     assert!(restart.success());
     assert_eq!(status.code(), Some(1), "{}", text(&out.stdout));
-    assert!(
-        text(&out.stdout).contains("still queued"),
-        "{}",
-        text(&out.stdout)
-    );
+    assert_has(&text(&out.stdout), "still queued");
     let left = count(&ws, State::Queued);
     assert!(left > 0, "nothing was left for the next run");
 
@@ -317,10 +297,6 @@ fn postfix_stopped_mid_batch_the_rest_go_next_run() {
         o.status.success().then_some(o)
     })
     .expect("the rerun sends the rest");
-    assert!(
-        text(&rerun.stdout).contains(&format!("{left} sent")),
-        "{}",
-        text(&rerun.stdout)
-    );
+    assert_has(&text(&rerun.stdout), format!("{left} sent"));
     assert_once(&s, &ws, n, 2);
 }

@@ -119,3 +119,13 @@ pub fn text(bytes: &[u8]) -> String {
 }
 
 pub mod stack;
+
+/// Asserts that `haystack` contains `needle`, showing all of it if not.
+#[track_caller]
+pub fn assert_has(haystack: &str, needle: impl AsRef<str>) {
+    let needle = needle.as_ref();
+    assert!(
+        haystack.contains(needle),
+        "expected {needle:?} in:\n{haystack}"
+    );
+}
