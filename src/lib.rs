@@ -10,6 +10,7 @@ pub mod imap;
 pub mod journal;
 pub mod lint;
 pub mod message;
+pub mod policy;
 pub mod problem;
 pub mod schedule;
 pub mod secret;
