@@ -5,6 +5,8 @@
 //! stop for good at a reply after it, a bounce or do-not-contact. Any
 //! message to the contact, including one the user wrote from their own mail
 //! client, restarts the clock; an out-of-office answer only ever postpones.
+//! With no thread waiting, a contact met at an event gets a post-conference
+//! message, and an ongoing mentor a check-in every `cadence`.
 //!
 //! Business days and calendar days are counted in the contact's zone and
 //! keep the local time of day, so a follow-up to a 10:00 message is due at
@@ -13,7 +15,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
 
 use crate::config::FollowupPolicy;
@@ -91,20 +93,29 @@ impl From<&FollowupPolicy> for Rule {
     }
 }
 
-/// The follow-up policy.
+/// The follow-up, check-in and post-conference policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
     pub default: Rule,
     /// Rules by the name of the thread's first-contact template.
     pub per_template: BTreeMap<String, Rule>,
+    /// The template of check-ins with ongoing mentors.
+    pub checkin_template: String,
+    /// The template written after meeting someone at an event.
+    pub post_conference_template: String,
+    /// Days after an event within which the post-conference message should go.
+    pub post_conference_within_days: u32,
 }
 
 impl Policy {
-    /// `default` for every thread.
+    /// `default` for every thread, and the usual templates and timing.
     pub fn new(default: Rule) -> Policy {
         Policy {
             default,
             per_template: BTreeMap::new(),
+            checkin_template: "update".to_string(),
+            post_conference_template: "post-conference".to_string(),
+            post_conference_within_days: 7,
         }
     }
 
@@ -229,6 +240,10 @@ impl Stage {
 pub enum ActionKind {
     /// Follow-up number `step` in the thread started by message `thread`.
     FollowUp { thread: i64, step: u32 },
+    /// News for an ongoing mentor, by their `cadence`.
+    CheckIn,
+    /// The first message after meeting them at an event.
+    PostConference,
 }
 
 /// The next thing to send to a contact, and why.
@@ -267,6 +282,8 @@ pub struct Review {
 enum Touch<'h> {
     Sent(&'h str),
     Wrote,
+    Reply,
+    Met,
 }
 
 impl<'h> Touch<'h> {
@@ -274,6 +291,8 @@ impl<'h> Touch<'h> {
         match self {
             Touch::Sent(template) => template,
             Touch::Wrote => "your own email",
+            Touch::Reply => "their reply",
+            Touch::Met => "your meeting",
         }
     }
 }
@@ -301,6 +320,10 @@ struct Scan<'h> {
     sent: u32,
     /// The latest answer from them, and whether it was a meeting.
     answer: Option<(DateTime<Utc>, bool)>,
+    /// The latest email either way (not a meeting).
+    last_mail: Option<DateTime<Utc>>,
+    /// The latest exchange either way, meetings included.
+    last_exchange: Option<(DateTime<Utc>, Touch<'h>)>,
 }
 
 impl<'h> Scan<'h> {
@@ -316,8 +339,11 @@ impl<'h> Scan<'h> {
                     step,
                     thread,
                 } => {
+                    let touch = Touch::Sent(template);
                     s.sent += 1;
-                    s.last_out = Some((at, Touch::Sent(template)));
+                    s.last_out = Some((at, touch));
+                    s.last_mail = Some(at);
+                    s.last_exchange = Some((at, touch));
                     match kind {
                         Kind::FirstContact => {
                             // A new thread: the address was fixed if it bounced.
@@ -346,16 +372,24 @@ impl<'h> Scan<'h> {
                 What::Wrote => {
                     s.sent += 1;
                     s.last_out = Some((at, Touch::Wrote));
+                    s.last_mail = Some(at);
+                    s.last_exchange = Some((at, Touch::Wrote));
                 }
                 What::Reply => {
+                    // An email from them proves the address works again.
                     s.bounced = None;
                     s.answer = Some((at, false));
+                    s.last_mail = Some(at);
+                    s.last_exchange = Some((at, Touch::Reply));
                 }
                 What::Marked(Mark::Replied) => {
                     s.answer = Some((at, false));
+                    s.last_mail = Some(at);
+                    s.last_exchange = Some((at, Touch::Reply));
                 }
                 What::Marked(Mark::Met) => {
                     s.answer = Some((at, true));
+                    s.last_exchange = Some((at, Touch::Met));
                 }
                 What::AutoReply { return_date } => {
                     if let Some(t) = s.thread.as_mut() {
@@ -437,7 +471,8 @@ pub fn review(
         s.last_out
             .and_then(|last| follow_up(policy.rule(t.template), t, last, cal, today))
     } else {
-        None
+        post_conference(policy, contact, &s, cal, today)
+            .or_else(|| check_in(policy, contact, &s, cal, today))
     };
 
     Review {
@@ -506,6 +541,79 @@ fn follow_up(
         template: rule.template.clone(),
         due,
         reason,
+    })
+}
+
+/// The first message after an event, for someone not yet written to since.
+fn post_conference(
+    policy: &Policy,
+    contact: &Contact,
+    s: &Scan,
+    cal: &Calendar,
+    today: NaiveDate,
+) -> Option<Action> {
+    let met = contact.met.as_ref()?;
+    let (event, date) = (met.event.as_deref()?, met.date?);
+    let mailed_since = s
+        .last_mail
+        .is_some_and(|at| at.with_timezone(&cal.zone).date_naive() >= date);
+    if s.thread.is_some() || mailed_since {
+        return None;
+    }
+    let nine = NaiveTime::from_hms_opt(9, 0, 0)?;
+    let ago = (today - date).num_days();
+    let mut reason = format!("after {event} on {}", day(date, today));
+    if ago > 0 {
+        reason += &format!(", {} ago", count(ago, "day"));
+    }
+    Some(Action {
+        kind: ActionKind::PostConference,
+        template: policy.post_conference_template.clone(),
+        due: local_instant(cal.zone, date.succ_opt()?, nine),
+        reason,
+    })
+}
+
+/// A check-in with an ongoing mentor, `cadence` after the last exchange.
+fn check_in(
+    policy: &Policy,
+    contact: &Contact,
+    s: &Scan,
+    cal: &Calendar,
+    today: NaiveDate,
+) -> Option<Action> {
+    let days = contact.cadence_days()?;
+    let cadence = contact.cadence.as_deref()?.trim();
+    let (at, touch) = s.last_exchange?;
+    let on = day(at.with_timezone(&cal.zone).date_naive(), today);
+    Some(Action {
+        kind: ActionKind::CheckIn,
+        template: policy.checkin_template.clone(),
+        due: add_days(at, days, cal.zone),
+        reason: format!("{cadence} since the last exchange ({}, {on})", touch.name()),
+    })
+}
+
+/// A warning for `lint` when the post-conference message is late: more than
+/// `post_conference_within_days` since the event and no first message sent.
+pub fn post_conference_late(
+    contact: &Contact,
+    policy: &Policy,
+    today: NaiveDate,
+    first_sent: bool,
+) -> Option<String> {
+    if first_sent || contact.do_not_contact.is_some() {
+        return None;
+    }
+    let met = contact.met.as_ref()?;
+    let (event, date) = (met.event.as_deref()?, met.date?);
+    let ago = (today - date).num_days();
+    (ago > i64::from(policy.post_conference_within_days)).then(|| {
+        format!(
+            "{event} was {} ago and nothing was sent yet: post-conference messages are best within {}",
+            count(ago, "day"),
+            count(i64::from(policy.post_conference_within_days), "day")
+        )
     })
 }
 
@@ -973,6 +1081,126 @@ mod tests {
         ];
         let r = review(&p, &c, &h, &ny, now);
         assert_eq!((r.stage, r.next), (Stage::NoReply { count: 1 }, None));
+    }
+
+    #[test]
+    fn check_in_comes_a_cadence_after_the_last_exchange() {
+        let mentor = contact("cadence: 6 weeks\n");
+        let ny = cal("America/New_York");
+        let now = at("2026-11-01T00:00:00Z");
+        let mut h = vec![
+            first("2026-09-01T14:00:00Z", 1, "intro"),
+            ev("2026-10-01T18:00:00Z", What::Reply),
+        ];
+        let next = review(&policy(), &mentor, &h, &ny, now).next.unwrap();
+        assert_eq!(next.kind, ActionKind::CheckIn);
+        assert_eq!(next.template, "update");
+        // 14:00 EDT on 1 Oct, 42 days later 14:00 EST.
+        assert_eq!(next.due, at("2026-11-12T19:00:00Z"));
+        assert_eq!(
+            next.reason,
+            "6 weeks since the last exchange (their reply, 1 Oct)"
+        );
+        // The update went: the next one counts from it.
+        h.push(sent("2026-11-12T19:00:00Z", 2, "update", Kind::Note, 0));
+        let r = review(&policy(), &mentor, &h, &ny, at("2026-11-13T00:00:00Z"));
+        assert_eq!(
+            r.stage,
+            Stage::Replied {
+                at: at("2026-10-01T18:00:00Z")
+            }
+        );
+        assert_eq!(r.next.unwrap().due, at("2026-12-24T19:00:00Z"));
+        // Not for someone who asked not to be contacted, nor a bounced address.
+        let mut stopped = h.clone();
+        stopped.push(ev("2026-11-13T19:00:00Z", What::Marked(Mark::DoNotContact)));
+        assert_eq!(review(&policy(), &mentor, &stopped, &ny, now).next, None);
+        h.push(ev("2026-11-12T19:01:00Z", What::Bounce));
+        assert_eq!(review(&policy(), &mentor, &h, &ny, now).next, None);
+    }
+
+    #[test]
+    fn no_check_in_before_an_exchange_or_while_a_thread_waits() {
+        let mentor = contact("cadence: 30 days\n");
+        let ny = cal("America/New_York");
+        let now = at("2027-03-01T00:00:00Z");
+        let r = review(&policy(), &mentor, &[], &ny, now);
+        assert_eq!((r.stage, r.next), (Stage::NotContacted, None));
+        let h = [first("2026-11-02T15:00:00Z", 1, "intro")];
+        let next = review(&policy(), &mentor, &h, &ny, now).next.unwrap();
+        assert_eq!(next.kind, ActionKind::FollowUp { thread: 1, step: 1 });
+        // A meeting is an exchange.
+        let h = [ev("2026-11-02T15:00:00Z", What::Marked(Mark::Met))];
+        let next = review(&policy(), &mentor, &h, &ny, now).next.unwrap();
+        assert_eq!(next.kind, ActionKind::CheckIn);
+        assert_eq!(next.due, at("2026-12-02T15:00:00Z"));
+    }
+
+    #[test]
+    fn post_conference_is_due_the_morning_after_the_event() {
+        let met = contact("met:\n  event: ACP Internal Medicine 2026\n  date: 2026-11-10\n");
+        let ny = cal("America/New_York");
+        let r = review(&policy(), &met, &[], &ny, at("2026-11-13T15:00:00Z"));
+        assert_eq!(r.stage, Stage::NotContacted);
+        let next = r.next.unwrap();
+        assert_eq!(next.kind, ActionKind::PostConference);
+        assert_eq!(next.template, "post-conference");
+        assert_eq!(next.due, at("2026-11-11T14:00:00Z"));
+        assert_eq!(
+            next.reason,
+            "after ACP Internal Medicine 2026 on 10 Nov, 3 days ago"
+        );
+        // Once the first message went, its follow-ups take over.
+        let h = [first("2026-11-11T15:00:00Z", 1, "post-conference")];
+        let next = review(&policy(), &met, &h, &ny, at("2026-11-13T15:00:00Z"))
+            .next
+            .unwrap();
+        assert_eq!(next.kind, ActionKind::FollowUp { thread: 1, step: 1 });
+        // Written to from their own mail after the event: nothing to draft.
+        let h = [ev("2026-11-11T15:00:00Z", What::Wrote)];
+        let r = review(&policy(), &met, &h, &ny, at("2026-11-13T15:00:00Z"));
+        assert_eq!(r.next, None);
+        // Written to long before it: the event still calls for a message.
+        let h = [ev("2026-06-01T15:00:00Z", What::Wrote)];
+        let r = review(&policy(), &met, &h, &ny, at("2026-11-13T15:00:00Z"));
+        assert_eq!(r.next.unwrap().kind, ActionKind::PostConference);
+    }
+
+    #[test]
+    fn post_conference_morning_is_local_across_the_autumn_change() {
+        // Clocks go back early on Sun 1 Nov: 09:00 EST is 14:00 UTC.
+        let met = contact("met:\n  event: Grand Rounds\n  date: 2026-10-31\n");
+        let r = review(
+            &policy(),
+            &met,
+            &[],
+            &cal("America/New_York"),
+            at("2026-10-31T12:00:00Z"),
+        );
+        let next = r.next.unwrap();
+        assert_eq!(next.due, at("2026-11-01T14:00:00Z"));
+        assert_eq!(next.reason, "after Grand Rounds on 31 Oct");
+    }
+
+    #[test]
+    fn post_conference_is_late_after_the_set_days() {
+        let met = contact("met:\n  event: ACP Internal Medicine 2026\n  date: 2026-11-10\n");
+        let p = policy();
+        assert_eq!(
+            post_conference_late(&met, &p, date("2026-11-17"), false),
+            None
+        );
+        let late = post_conference_late(&met, &p, date("2026-11-18"), false).unwrap();
+        assert!(late.contains("was 8 days ago"), "{late}");
+        assert!(late.contains("within 7 days"), "{late}");
+        assert_eq!(
+            post_conference_late(&met, &p, date("2026-11-18"), true),
+            None
+        );
+        assert_eq!(
+            post_conference_late(&contact(""), &p, date("2026-11-18"), false),
+            None
+        );
     }
 
     #[test]
