@@ -905,8 +905,14 @@ mod tests {
             }
         }
         for input in &inputs {
-            let _ = classify(input, &world.known());
+            let f = classify(input, &world.known());
+            assert!(!f.evidence.is_empty() && !f.summary.is_empty(), "{f:#?}");
             let _ = needs_body(input, &world.known());
         }
+        let f = classify(b"", &world.known());
+        assert_eq!(
+            (f.kind, f.summary.as_str()),
+            (Kind::Other, "other: not a mail message")
+        );
     }
 }
