@@ -1,6 +1,7 @@
 //! The `outreach` library: everything the binary does, as plain modules.
 //! See `main.rs` for the architecture.
 
+pub mod classify;
 pub mod cli;
 pub mod cmd;
 pub mod compose;
