@@ -31,6 +31,15 @@ pub enum Command {
     Draft(cmd::draft::DraftArgs),
     Send(cmd::send::SendArgs),
     Resolve(cmd::resolve::ResolveArgs),
+    Check(cmd::check::CheckArgs),
+    Classify(cmd::classify::ClassifyArgs),
+    Doctor(cmd::doctor::DoctorArgs),
+    Log(cmd::log::LogArgs),
+    Mark(cmd::mark::MarkArgs),
+    Status(cmd::status::StatusArgs),
+    Due(cmd::due::DueArgs),
+    Followup(cmd::followup::FollowupArgs),
+    Run(cmd::run::RunArgs),
 }
 
 /// Which contacts: exactly one of --to, --tag, --all.
@@ -82,5 +91,21 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
         Command::Draft(args) => cmd::draft::execute(args, &Workspace::load(&cli.root()?)?, out),
         Command::Send(args) => cmd::send::execute(args, &Workspace::load(&cli.root()?)?, out),
         Command::Resolve(args) => cmd::resolve::execute(args, &Workspace::load(&cli.root()?)?, out),
+        Command::Check(args) => cmd::check::execute(args, &Workspace::load(&cli.root()?)?, out),
+        Command::Classify(args) => {
+            // Outside a workspace a message can still be classified, just
+            // without contacts to match.
+            let ws = cli.root().ok().map(|r| Workspace::load(&r)).transpose()?;
+            cmd::classify::execute(args, ws.as_ref(), out)
+        }
+        Command::Status(args) => cmd::status::execute(args, &Workspace::load(&cli.root()?)?, out),
+        Command::Due(args) => cmd::due::execute(args, &Workspace::load(&cli.root()?)?, out),
+        Command::Followup(args) => {
+            cmd::followup::execute(args, &Workspace::load(&cli.root()?)?, out)
+        }
+        Command::Run(args) => cmd::run::execute(args, &Workspace::load(&cli.root()?)?, out),
+        Command::Log(args) => cmd::log::execute(args, &Workspace::load(&cli.root()?)?, out),
+        Command::Mark(args) => cmd::mark::execute(args, &Workspace::load(&cli.root()?)?, out),
+        Command::Doctor(args) => cmd::doctor::execute(args, &Workspace::load(&cli.root()?)?, out),
     }
 }

@@ -21,9 +21,13 @@ pub struct Composed<'a> {
 }
 
 /// The thread a follow-up continues.
+#[derive(Debug, Clone)]
 pub struct FollowUpOf {
     pub thread: Thread,
     pub threading: Threading,
+    /// The first message, quoted below the follow-up: (who wrote it and
+    /// when, its text).
+    pub quote: Option<(String, String)>,
 }
 
 /// Renders, checks and builds one message. Problems that would embarrass
@@ -43,13 +47,17 @@ pub fn compose<'a>(
         today: ws.today(now),
         thread: follow_up.map(|f| &f.thread),
     };
-    let rendered = ws.templates.render(template, &input).map_err(|p| vec![p])?;
+    let mut rendered = ws.templates.render(template, &input).map_err(|p| vec![p])?;
     let (errors, warnings): (Vec<Problem>, Vec<Problem>) =
         check_rendered(template, contact, &rendered)
             .into_iter()
             .partition(Problem::is_error);
     if !errors.is_empty() {
         return Err(errors);
+    }
+    // The quote is the user's own earlier text: added after the checks.
+    if let Some((intro, text)) = follow_up.and_then(|f| f.quote.as_ref()) {
+        rendered.body = format!("{}\n\n{intro}\n{}", rendered.body.trim_end(), quote(text));
     }
     let message_id = message::message_id(
         &ws.config.me.email,
@@ -77,4 +85,18 @@ pub fn compose<'a>(
         },
         warnings,
     ))
+}
+
+/// `text` with each line marked as quoted.
+fn quote(text: &str) -> String {
+    text.trim_end()
+        .lines()
+        .map(|l| {
+            if l.is_empty() {
+                ">\n".to_string()
+            } else {
+                format!("> {l}\n")
+            }
+        })
+        .collect()
 }

@@ -127,7 +127,7 @@ fn default_mailboxes() -> Vec<String> {
     vec!["INBOX".to_string()]
 }
 
-/// When follow-ups become due.
+/// When follow-ups, check-ins and post-conference messages become due.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FollowupPolicy {
@@ -139,6 +139,27 @@ pub struct FollowupPolicy {
     pub max: u32,
     /// The template follow-ups use.
     pub template: String,
+    /// Overrides by the first message's template, e.g.
+    /// `post-conference: { after_business_days: 5, max: 1 }`.
+    pub templates: std::collections::BTreeMap<String, RuleOverride>,
+    /// The template of check-ins with mentors who have a `cadence`.
+    pub checkin_template: String,
+    /// The template written after meeting someone at an event.
+    pub post_conference_template: String,
+    /// Days after `met.date` within which the post-conference message
+    /// should go (lint warns after).
+    pub post_conference_within_days: u32,
+}
+
+/// Per-template changes to the follow-up rule; unset fields keep the
+/// general one.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleOverride {
+    pub after_business_days: Option<u32>,
+    pub then_days: Option<u32>,
+    pub max: Option<u32>,
+    pub template: Option<String>,
 }
 
 impl Default for FollowupPolicy {
@@ -148,6 +169,10 @@ impl Default for FollowupPolicy {
             then_days: 14,
             max: 2,
             template: "follow-up".to_string(),
+            templates: Default::default(),
+            checkin_template: "update".to_string(),
+            post_conference_template: "post-conference".to_string(),
+            post_conference_within_days: 7,
         }
     }
 }

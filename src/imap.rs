@@ -60,6 +60,24 @@ pub struct Imap {
     session: ::imap::Session<Stream>,
 }
 
+/// A mailbox as EXAMINE reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MailboxInfo {
+    pub uid_validity: u32,
+    /// The UID the next message will get (None if the server won't say).
+    pub uid_next: Option<u32>,
+    pub exists: u32,
+}
+
+/// The header fields classification reads: enough to tell a reply, an
+/// auto-reply and a bounce apart without fetching bodies.
+pub const HEADER_FIELDS: &str = "FROM SENDER TO CC DATE SUBJECT MESSAGE-ID IN-REPLY-TO REFERENCES AUTO-SUBMITTED X-AUTOREPLY X-AUTORESPOND PRECEDENCE CONTENT-TYPE RETURN-PATH X-FAILED-RECIPIENTS LIST-ID";
+
+/// How much of a message is read when the body is needed: a bounce's
+/// report and an auto-reply's text come first; attachments after them are
+/// not worth the memory.
+pub const BODY_LIMIT: u32 = 256 * 1024;
+
 /// TLS settings trusting the public roots and, if given, `ca_file`.
 pub fn tls_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>> {
     let mut roots = RootCertStore::empty();
@@ -254,6 +272,96 @@ impl Imap {
             .iter()
             .find_map(|f| f.header().map(<[u8]>::to_vec))
             .with_context(|| format!("no message {uid} in {mailbox}"))
+    }
+
+    /// Opens `mailbox` read-only (EXAMINE: nothing in it can change).
+    pub fn examine(&mut self, mailbox: &str) -> Result<MailboxInfo> {
+        let m = self
+            .session
+            .examine(mailbox)
+            .with_context(|| format!("opening {mailbox}"))?;
+        Ok(MailboxInfo {
+            uid_validity: m
+                .uid_validity
+                .with_context(|| format!("the server gave no UIDVALIDITY for {mailbox}"))?,
+            uid_next: m.uid_next,
+            exists: m.exists,
+        })
+    }
+
+    /// The classification headers of the messages with UIDs `first..=last`
+    /// in the mailbox opened by `examine`, read with BODY.PEEK (no flag
+    /// changes), in UID order. `last` None means to the end.
+    pub fn headers(&mut self, first: u32, last: Option<u32>) -> Result<Vec<(u32, Vec<u8>)>> {
+        let range = match last {
+            Some(l) => format!("{first}:{l}"),
+            None => format!("{first}:*"),
+        };
+        let fetches = self
+            .session
+            .uid_fetch(
+                &range,
+                format!("(UID BODY.PEEK[HEADER.FIELDS ({HEADER_FIELDS})])"),
+            )
+            .context("reading message headers")?;
+        let mut out: Vec<(u32, Vec<u8>)> = fetches
+            .iter()
+            .filter_map(|f| Some((f.uid?, f.header().unwrap_or_default().to_vec())))
+            // `N:*` names the last message even when its UID is below N.
+            .filter(|(uid, _)| *uid >= first && last.is_none_or(|l| *uid <= l))
+            .collect();
+        out.sort_unstable_by_key(|(uid, _)| *uid);
+        Ok(out)
+    }
+
+    /// The first BODY_LIMIT bytes of each message in `uids`, read with
+    /// BODY.PEEK.
+    pub fn messages(&mut self, uids: &[u32]) -> Result<Vec<(u32, Vec<u8>)>> {
+        if uids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let set = uids
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let fetches = self
+            .session
+            .uid_fetch(&set, format!("(UID BODY.PEEK[]<0.{BODY_LIMIT}>)"))
+            .context("reading messages")?;
+        Ok(fetches
+            .iter()
+            .filter_map(|f| Some((f.uid?, f.body()?.to_vec())))
+            .collect())
+    }
+
+    /// Every folder with its special-use attributes (e.g. `\Sent`).
+    pub fn folders(&mut self) -> Result<Vec<(String, Vec<String>)>> {
+        let names = self
+            .session
+            .list(Some(""), Some("*"))
+            .context("listing folders")?;
+        Ok(names
+            .iter()
+            .map(|n| {
+                let attrs = n
+                    .attributes()
+                    .iter()
+                    .filter_map(|a| match a {
+                        NameAttribute::Sent => Some("\\Sent"),
+                        NameAttribute::Drafts => Some("\\Drafts"),
+                        NameAttribute::Trash => Some("\\Trash"),
+                        NameAttribute::Junk => Some("\\Junk"),
+                        NameAttribute::Archive => Some("\\Archive"),
+                        NameAttribute::All => Some("\\All"),
+                        NameAttribute::Flagged => Some("\\Flagged"),
+                        _ => None,
+                    })
+                    .map(str::to_string)
+                    .collect();
+                (n.name().to_string(), attrs)
+            })
+            .collect())
     }
 
     pub fn logout(mut self) -> Result<()> {

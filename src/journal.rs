@@ -10,11 +10,12 @@
 use std::path::Path;
 
 use anyhow::{bail, Context as _, Result};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 /// Versioned schema steps; `PRAGMA user_version` says how many have run.
-const MIGRATIONS: &[&str] = &["CREATE TABLE messages (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE messages (
         id INTEGER PRIMARY KEY,
         contact TEXT NOT NULL,
         template TEXT NOT NULL,
@@ -56,7 +57,27 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE messages (
         name TEXT PRIMARY KEY,
         uid_validity INTEGER NOT NULL,
         last_uid INTEGER NOT NULL
-    );"];
+    );",
+    // Events are keyed by the message's own Message-ID, so a rescan after a
+    // UIDVALIDITY change, or the same message in two folders (Gmail's All
+    // Mail), is recorded once. No release wrote events before this step.
+    "DROP TABLE events;
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        contact TEXT,
+        kind TEXT NOT NULL,
+        at TEXT NOT NULL,
+        message INTEGER REFERENCES messages(id),
+        mailbox TEXT,
+        uid INTEGER,
+        source_id TEXT UNIQUE,
+        until TEXT,
+        summary TEXT NOT NULL,
+        detail TEXT,
+        recorded_at TEXT NOT NULL
+    );
+    CREATE INDEX events_contact ON events(contact);",
+];
 
 /// Where a message stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +94,9 @@ pub enum State {
     /// The user (or the Sent folder) says it never went out: not resent
     /// unless asked.
     Unsent,
+    /// Filed in the Drafts folder for the user to send from their own
+    /// client; becomes `sent` when `check` finds it in the Sent folder.
+    Drafted,
 }
 
 impl State {
@@ -84,6 +108,7 @@ impl State {
             State::Failed => "failed",
             State::Uncertain => "uncertain",
             State::Unsent => "unsent",
+            State::Drafted => "drafted",
         }
     }
 
@@ -94,6 +119,7 @@ impl State {
             "sent" => State::Sent,
             "failed" => State::Failed,
             "unsent" => State::Unsent,
+            "drafted" => State::Drafted,
             _ => State::Uncertain,
         }
     }
@@ -135,8 +161,59 @@ pub struct NewMessage<'a> {
     pub not_before: Option<DateTime<Utc>>,
 }
 
+/// Something learned about a contact: a reply, an auto-reply, a bounce,
+/// mail the user wrote from their own client, or what the user marked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub id: i64,
+    pub contact: Option<String>,
+    pub kind: String,
+    /// When it happened (the message's Date, or when the user marked it).
+    pub at: DateTime<Utc>,
+    /// Our message it answers or bounced, when known.
+    pub message: Option<i64>,
+    pub mailbox: Option<String>,
+    pub uid: Option<u32>,
+    /// The message's own Message-ID (or another key that makes it unique).
+    pub source_id: Option<String>,
+    /// An out-of-office answer's stated return date.
+    pub until: Option<NaiveDate>,
+    pub summary: String,
+    /// The evidence, as JSON.
+    pub detail: Option<String>,
+}
+
+/// An event about to be recorded (`id` is ignored).
+pub type NewEvent = Event;
+
+/// Where reading a mailbox got to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MailboxMark {
+    pub uid_validity: u32,
+    pub last_uid: u32,
+}
+
 pub struct Journal {
     conn: Connection,
+}
+
+const EVENT_COLUMNS: &str =
+    "id, contact, kind, at, message, mailbox, uid, source_id, until, summary, detail";
+
+fn row_to_event(r: &Row) -> rusqlite::Result<Event> {
+    Ok(Event {
+        id: r.get(0)?,
+        contact: r.get(1)?,
+        kind: r.get(2)?,
+        at: parse_ts(r.get(3)?).unwrap_or_default(),
+        message: r.get(4)?,
+        mailbox: r.get(5)?,
+        uid: r.get(6)?,
+        source_id: r.get(7)?,
+        until: r.get::<_, Option<String>>(8)?.and_then(|d| d.parse().ok()),
+        summary: r.get(9)?,
+        detail: r.get(10)?,
+    })
 }
 
 const COLUMNS: &str = "id, contact, template, kind, step, thread, message_id, subject, recipient, state, transport, not_before, created_at, sent_at, attempts, server_reply";
@@ -401,6 +478,107 @@ impl Journal {
         )?;
         Ok(())
     }
+
+    /// A drafted message found in the Sent folder: the user sent it at
+    /// `at` from their own client.
+    pub fn draft_was_sent(&self, id: i64, at: DateTime<Utc>, note: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE messages SET state = 'sent', sent_at = ?2, updated_at = ?2, server_reply = ?3 WHERE id = ?1 AND state = 'drafted'",
+            params![id, ts(at), note],
+        )?;
+        Ok(())
+    }
+
+    /// Where the last check of `mailbox` stopped.
+    pub fn mailbox_mark(&self, mailbox: &str) -> Result<Option<MailboxMark>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT uid_validity, last_uid FROM mailboxes WHERE name = ?1",
+                [mailbox],
+                |r| {
+                    Ok(MailboxMark {
+                        uid_validity: r.get(0)?,
+                        last_uid: r.get(1)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Records what a check found in `mailbox` up to `mark`, in one
+    /// transaction: a check cut short keeps what it committed and starts
+    /// the next time from there. Events already known (by `source_id`) are
+    /// skipped. Returns the events that were new.
+    pub fn record_check(
+        &mut self,
+        mailbox: &str,
+        mark: MailboxMark,
+        events: &[NewEvent],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Event>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut new = Vec::new();
+        for e in events {
+            if let Some(id) = insert_event(&tx, e, now)? {
+                new.push(Event { id, ..e.clone() });
+            }
+        }
+        tx.execute(
+            "INSERT INTO mailboxes (name, uid_validity, last_uid) VALUES (?1, ?2, ?3)
+             ON CONFLICT(name) DO UPDATE SET uid_validity = ?2, last_uid = ?3",
+            params![mailbox, mark.uid_validity, mark.last_uid],
+        )?;
+        tx.commit()?;
+        Ok(new)
+    }
+
+    /// Records one event (e.g. what the user marked). Returns its id, or
+    /// None when an event with its `source_id` exists.
+    pub fn add_event(&self, e: &NewEvent, now: DateTime<Utc>) -> Result<Option<i64>> {
+        insert_event(&self.conn, e, now)
+    }
+
+    /// Every event, in the order they happened.
+    pub fn events(&self) -> Result<Vec<Event>> {
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events ORDER BY at, id"
+        ))?;
+        let rows = st.query_map([], row_to_event)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One contact's events, in the order they happened.
+    pub fn events_for(&self, contact: &str) -> Result<Vec<Event>> {
+        let mut st = self.conn.prepare_cached(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE contact = ?1 ORDER BY at, id"
+        ))?;
+        let rows = st.query_map([contact], row_to_event)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+fn insert_event(conn: &Connection, e: &NewEvent, now: DateTime<Utc>) -> Result<Option<i64>> {
+    let n = conn.prepare_cached(
+        "INSERT OR IGNORE INTO events (contact, kind, at, message, mailbox, uid, source_id, until, summary, detail, recorded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )?
+    .execute(params![
+        e.contact,
+        e.kind,
+        ts(e.at),
+        e.message,
+        e.mailbox,
+        e.uid,
+        e.source_id,
+        e.until.map(|d| d.to_string()),
+        e.summary,
+        e.detail,
+        ts(now)
+    ])?;
+    Ok((n == 1).then(|| conn.last_insert_rowid()))
 }
 
 #[cfg(test)]
@@ -503,6 +681,68 @@ mod tests {
         assert_eq!(m.attempts, 1);
         assert_eq!(m.message_id, format!("m{a}@example.org"));
         assert_eq!(j.sent_since(now() - chrono::Duration::hours(1)).unwrap(), 1);
+    }
+
+    fn event(source: &str, at: &str) -> NewEvent {
+        Event {
+            id: 0,
+            contact: Some("okafor".into()),
+            kind: "reply".into(),
+            at: DateTime::parse_from_rfc3339(at).unwrap().to_utc(),
+            message: None,
+            mailbox: Some("INBOX".into()),
+            uid: Some(7),
+            source_id: Some(source.into()),
+            until: NaiveDate::from_ymd_opt(2026, 12, 1),
+            summary: "Dr. Okafor replied".into(),
+            detail: None,
+        }
+    }
+
+    #[test]
+    fn a_check_is_recorded_with_its_mark_and_known_events_are_skipped() {
+        let mut j = Journal::in_memory().unwrap();
+        assert_eq!(j.mailbox_mark("INBOX").unwrap(), None);
+        let mark = MailboxMark {
+            uid_validity: 5,
+            last_uid: 500,
+        };
+        let new = j
+            .record_check(
+                "INBOX",
+                mark,
+                &[
+                    event("b@x", "2026-11-25T10:00:00Z"),
+                    event("a@x", "2026-11-24T10:00:00Z"),
+                ],
+                now(),
+            )
+            .unwrap();
+        assert_eq!(new.len(), 2);
+        assert_eq!(j.mailbox_mark("INBOX").unwrap(), Some(mark));
+        // A rescan finds the same message again: recorded once.
+        let mark2 = MailboxMark {
+            uid_validity: 6,
+            last_uid: 3,
+        };
+        let new = j
+            .record_check(
+                "INBOX",
+                mark2,
+                &[event("a@x", "2026-11-24T10:00:00Z")],
+                now(),
+            )
+            .unwrap();
+        assert!(new.is_empty());
+        assert_eq!(j.mailbox_mark("INBOX").unwrap(), Some(mark2));
+        let all = j.events_for("okafor").unwrap();
+        let ids: Vec<_> = all
+            .iter()
+            .map(|e| e.source_id.as_deref().unwrap())
+            .collect();
+        assert_eq!(ids, ["a@x", "b@x"], "in the order they happened");
+        assert_eq!(all[0].until, NaiveDate::from_ymd_opt(2026, 12, 1));
+        assert_eq!(j.events().unwrap().len(), 2);
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod lint;
 pub mod message;
 pub mod policy;
 pub mod problem;
+pub mod review;
 pub mod schedule;
 pub mod secret;
 pub mod smtp;

@@ -2,6 +2,7 @@
 
 mod util;
 
+mod check;
 mod core;
 mod mailstack;
 mod send;

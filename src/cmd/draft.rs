@@ -7,10 +7,16 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result};
 use clap::Args;
 
+use ::imap::types::Flag;
+use chrono::{DateTime, Utc};
+
 use crate::cli::SelectArgs;
-use crate::compose::compose;
+use crate::cmd::send::{connect_imap, kind_name, once_key};
+use crate::compose::{compose, Composed};
+use crate::imap::{Imap, Special};
+use crate::journal::{Journal, NewMessage, State};
 use crate::problem::{fail_on_errors, Problem};
-use crate::template::Kind;
+use crate::template::{Kind, Template};
 use crate::workspace::{self, Workspace};
 
 /// Render a template for the chosen contacts and show the messages, or
@@ -27,6 +33,12 @@ pub struct DraftArgs {
     /// Write one .eml file per message into this folder instead.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// File them in the mail account's Drafts folder (with \Draft), to
+    /// edit and send from your own mail client. Recorded in the journal:
+    /// each goes to Drafts once, and counts as sent when `check` finds it
+    /// in the Sent folder.
+    #[arg(long, conflicts_with_all = ["out", "json"])]
+    pub imap_drafts: bool,
     /// Print the messages as JSON.
     #[arg(long)]
     pub json: bool,
@@ -58,6 +70,9 @@ pub fn execute(args: &DraftArgs, ws: &Workspace, out: &mut dyn Write) -> Result<
     fail_on_errors(&problems)?;
     for p in &problems {
         eprintln!("{p}");
+    }
+    if args.imap_drafts {
+        return to_drafts(ws, template, &drafts, skipped, now, out);
     }
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -112,4 +127,96 @@ pub fn execute(args: &DraftArgs, ws: &Workspace, out: &mut dyn Write) -> Result<
         writeln!(out, "skipped {}: {}", s.contact.id, s.reason)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Queues the drafts in the journal (once per contact, like `send`), then
+/// files each in the Drafts folder.
+fn to_drafts<'a>(
+    ws: &'a Workspace,
+    template: &Template,
+    drafts: &[Composed<'a>],
+    mut skipped: Vec<workspace::Skipped<'a>>,
+    now: DateTime<Utc>,
+    out: &mut dyn Write,
+) -> Result<ExitCode> {
+    let mut journal = Journal::open(&ws.state_dir())?;
+    let mut imap = connect_imap(ws)?;
+    let folder = drafts_folder(ws, &mut imap)?;
+    let mut fresh = Vec::new();
+    for d in drafts {
+        let key = once_key(template, d.contact, ws.today(now));
+        match journal.by_once_key(&key)? {
+            Some(m) => skipped.push(workspace::Skipped {
+                contact: d.contact,
+                reason: format!("already {} ({})", m.state.as_str(), m.transport),
+            }),
+            None => fresh.push((d, key)),
+        }
+    }
+    let items: Vec<NewMessage> = fresh
+        .iter()
+        .map(|(d, key)| NewMessage {
+            contact: &d.contact.id,
+            template: &template.name,
+            kind: kind_name(template.kind),
+            step: 0,
+            thread: None,
+            once_key: Some(key.clone()),
+            recipient: &d.contact.email,
+            transport: "drafts",
+            not_before: None,
+        })
+        .collect();
+    let ids = journal.queue_all(&items, now, |i, salt| {
+        let (m, _) =
+            compose(ws, template, fresh[i].0.contact, now, None, salt as u64).map_err(|p| {
+                anyhow::anyhow!(p
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n"))
+            })?;
+        Ok((m.message_id, m.rendered.subject, m.email.formatted()))
+    })?;
+    let filed = file_drafts(&journal, &mut imap, &folder, &ids)?;
+    let _ = imap.logout();
+    writeln!(out, "filed {filed} draft(s) in {folder}")?;
+    for s in &skipped {
+        writeln!(out, "skipped {}: {}", s.contact.id, s.reason)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The Drafts folder: from outreach.yaml, else the one marked \Drafts.
+pub fn drafts_folder(ws: &Workspace, imap: &mut Imap) -> Result<String> {
+    match ws
+        .config
+        .imap
+        .as_ref()
+        .and_then(|a| a.drafts_folder.clone())
+    {
+        Some(f) => Ok(f),
+        None => imap
+            .special(Special::Drafts)?
+            .context("the server names no Drafts folder (set imap.drafts_folder in outreach.yaml)"),
+    }
+}
+
+/// Files the queued messages `ids` in `folder` with \Draft, each marked
+/// `sending` while it is being filed and `drafted` after. Returns how many.
+pub fn file_drafts(journal: &Journal, imap: &mut Imap, folder: &str, ids: &[i64]) -> Result<usize> {
+    for &id in ids {
+        if !journal.start_sending(id, workspace::now()?)? {
+            continue;
+        }
+        let raw = journal.raw(id)?;
+        imap.append(folder, &raw, &[Flag::Draft, Flag::Seen])?;
+        journal.finish(
+            id,
+            State::Drafted,
+            Some(&format!("filed in {folder}")),
+            workspace::now()?,
+        )?;
+    }
+    Ok(ids.len())
 }

@@ -12,13 +12,13 @@ use crate::cli::SelectArgs;
 use crate::compose::compose;
 use crate::contact::Contact;
 use crate::imap::{Imap, Special};
-use crate::journal::{Journal, NewMessage, State};
+use crate::journal::{Event, Journal, NewMessage, State};
 use crate::problem::{fail_on_errors, Problem};
 use crate::schedule::{self, Window};
 use crate::smtp::{SendError, Smtp};
 use crate::template::{Kind, Template};
 use crate::workspace::{self, Workspace};
-use crate::{secret, table};
+use crate::{review, secret, table};
 
 /// Send a template to the chosen contacts: shows the plan (who, which
 /// template, which account, what is skipped and why) and asks before
@@ -96,7 +96,12 @@ pub fn execute(args: &SendArgs, ws: &Workspace, out: &mut dyn Write) -> Result<E
         let used = journal.sent_since(schedule::start_of_day(now, ws.config.zone()))?;
         ws.config.limits.per_day.saturating_sub(used)
     };
+    let events = journal.events()?;
     for contact in chosen {
+        if let Some(why) = held_back(&events, contact) {
+            actions.push(Action::Skip(contact, why));
+            continue;
+        }
         let key = once_key(template, contact, ws.today(now));
         let existing = journal.by_once_key(&key)?;
         let action = match existing {
@@ -107,6 +112,10 @@ pub fn execute(args: &SendArgs, ws: &Workspace, out: &mut dyn Write) -> Result<E
                 State::Failed => Action::Skip(
                     contact,
                     format!("failed before: {}; --again to try again", m.server_reply.unwrap_or_default()),
+                ),
+                State::Drafted => Action::Skip(
+                    contact,
+                    format!("filed in your Drafts folder {}: send it from your mail client, or --again", local_in(m.created_at, ws.config.zone())),
                 ),
                 State::Sending | State::Uncertain => Action::Skip(
                     contact,
@@ -275,6 +284,23 @@ pub fn execute(args: &SendArgs, ws: &Workspace, out: &mut dyn Write) -> Result<E
     })
 }
 
+/// Why nothing more may go to `contact`, from what the journal learned:
+/// they asked not to be contacted, or their address bounced (a bounce of
+/// an address the contact no longer has does not count).
+pub fn held_back(events: &[Event], contact: &Contact) -> Option<String> {
+    events
+        .iter()
+        .filter(|e| e.contact.as_deref() == Some(contact.id.as_str()))
+        .find_map(|e| match e.kind.as_str() {
+            "marked-do-not-contact" => Some(format!("do not contact ({})", e.summary)),
+            "marked-bounced" => Some(format!("their address bounced ({})", e.summary)),
+            "bounce" if review::bounce_applies(e, contact) => {
+                Some(format!("an earlier message bounced: {}", e.summary))
+            }
+            _ => None,
+        })
+}
+
 /// The key that makes a message once-only: a first contact once per
 /// contact and template; a note once per contact, template and day.
 pub fn once_key(template: &Template, contact: &Contact, today: chrono::NaiveDate) -> String {
@@ -292,7 +318,7 @@ pub fn kind_name(kind: Kind) -> &'static str {
     }
 }
 
-fn send_window(ws: &Workspace) -> Window {
+pub fn send_window(ws: &Workspace) -> Window {
     let (start, end) = ws.config.send_window.hours().expect("checked when loaded");
     Window {
         days: ws.config.send_window.weekdays(),
@@ -302,14 +328,14 @@ fn send_window(ws: &Workspace) -> Window {
     }
 }
 
-fn local_in(t: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
+pub fn local_in(t: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
     t.with_timezone(&zone)
         .format("%a %-d %b %Y %H:%M")
         .to_string()
 }
 
 /// Asks on the terminal; refuses when there is none to ask on.
-fn confirm(question: &str) -> Result<()> {
+pub fn confirm(question: &str) -> Result<()> {
     if !std::io::stdin().is_terminal() {
         bail!("not sending without confirmation: run in a terminal to be asked, or pass --yes");
     }
@@ -576,7 +602,7 @@ fn reach(smtp: &Smtp) -> Result<(), String> {
     Err(last)
 }
 
-fn write_outbox(
+pub fn write_outbox(
     ws: &Workspace,
     template: &str,
     contact: &str,

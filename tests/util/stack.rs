@@ -125,6 +125,48 @@ impl Stack {
     }
 }
 
+impl Stack {
+    /// Hands `raw` to Postfix's inbound port, as another server would:
+    /// the way a contact's reply or an auto-reply reaches the user.
+    pub fn deliver(&self, from: &str, to: &str, raw: &str) {
+        use lettre::address::Envelope;
+        use lettre::Transport;
+        let mailer = lettre::SmtpTransport::builder_dangerous(&self.host)
+            .port(self.smtp)
+            .build();
+        let envelope =
+            Envelope::new(Some(from.parse().unwrap()), vec![to.parse().unwrap()]).unwrap();
+        mailer
+            .send_raw(&envelope, raw.replace('\n', "\r\n").as_bytes())
+            .expect("Postfix accepts the message");
+    }
+
+    /// Runs doveadm against the stack's Dovecot.
+    pub fn doveadm(&self, args: &[&str]) -> String {
+        let out = Command::new(&self.script)
+            .arg("doveadm")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "doveadm {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+/// Waits until `mailbox` holds `n` messages; returns how many it holds.
+pub fn wait_count(imap: &mut Imap, mailbox: &str, n: u32, secs: u64) -> u32 {
+    let mut seen = 0;
+    wait_for(secs, || {
+        seen = imap.examine(mailbox).unwrap().exists;
+        (seen >= n).then_some(())
+    });
+    seen
+}
+
 /// Polls `f` until it returns Some or `secs` pass.
 pub fn wait_for<T>(secs: u64, mut f: impl FnMut() -> Option<T>) -> Option<T> {
     let deadline = Instant::now() + Duration::from_secs(secs);

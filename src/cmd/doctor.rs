@@ -1,0 +1,166 @@
+//! `outreach doctor`: try the mail accounts and say plainly what is wrong.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Args;
+
+use crate::config::{Account, Security};
+use crate::imap::Imap;
+use crate::secret;
+use crate::smtp::Smtp;
+use crate::workspace::Workspace;
+
+/// Try the SMTP and IMAP logins and TLS, list the special folders found,
+/// and say what is wrong in plain words. Sends nothing and changes nothing
+/// in the mailbox.
+///
+/// Example: outreach doctor
+#[derive(Debug, Args)]
+pub struct DoctorArgs {}
+
+/// One line of the report.
+struct Report<'a> {
+    out: &'a mut dyn Write,
+    problems: usize,
+}
+
+impl Report<'_> {
+    fn ok(&mut self, what: &str) -> Result<()> {
+        writeln!(self.out, "ok       {what}")?;
+        Ok(())
+    }
+
+    fn note(&mut self, what: &str) -> Result<()> {
+        writeln!(self.out, "note     {what}")?;
+        Ok(())
+    }
+
+    fn problem(&mut self, what: &str) -> Result<()> {
+        self.problems += 1;
+        writeln!(self.out, "PROBLEM  {what}")?;
+        Ok(())
+    }
+}
+
+fn describe(a: &Account, default_port: u16) -> String {
+    let security = match a.security {
+        Security::Tls => "TLS",
+        Security::Starttls => "STARTTLS",
+        Security::None => "no encryption",
+    };
+    format!(
+        "{}:{} ({security}) as {}",
+        a.host,
+        a.port.unwrap_or(default_port),
+        a.username.as_deref().unwrap_or("(no login)")
+    )
+}
+
+pub fn execute(_args: &DoctorArgs, ws: &Workspace, out: &mut dyn Write) -> Result<ExitCode> {
+    let mut r = Report { out, problems: 0 };
+    r.ok(&format!(
+        "workspace {}: {} contacts, {} templates",
+        ws.root.display(),
+        ws.contacts.len(),
+        ws.templates.list.len()
+    ))?;
+    for w in &ws.warnings {
+        r.note(&w.to_string())?;
+    }
+
+    match &ws.config.smtp {
+        None => r.note("no smtp account: `send` writes .eml files to outbox/")?,
+        Some(a) => {
+            let port = match a.security {
+                Security::Tls => 465,
+                Security::Starttls => 587,
+                Security::None => 25,
+            };
+            let what = format!("SMTP {}", describe(a, port));
+            let password = match &a.username {
+                Some(_) => secret::password(a, "smtp").map(Some),
+                None => Ok(None),
+            };
+            match password.and_then(|p| Smtp::connect(a, &ws.root, ws.config.domain(), p)) {
+                Ok(_) => r.ok(&format!("{what}: TLS verified, login accepted"))?,
+                Err(e) => r.problem(&format!("{what}: {e:#}"))?,
+            }
+        }
+    }
+
+    match &ws.config.imap {
+        None => {
+            r.note("no imap account: replies are not tracked and `check` has nothing to read")?
+        }
+        Some(a) => {
+            let what = format!(
+                "IMAP {}",
+                describe(
+                    a,
+                    if a.security == Security::Tls {
+                        993
+                    } else {
+                        143
+                    }
+                )
+            );
+            match secret::password(a, "imap").and_then(|p| Imap::connect(a, &ws.root, &p)) {
+                Err(e) => r.problem(&format!("{what}: {e:#}"))?,
+                Ok(mut imap) => {
+                    r.ok(&format!("{what}: TLS verified, login accepted"))?;
+                    folders(&mut r, &mut imap, a)?;
+                    let _ = imap.logout();
+                }
+            }
+        }
+    }
+
+    if r.problems == 0 {
+        writeln!(r.out, "all good")?;
+        Ok(ExitCode::SUCCESS)
+    } else {
+        writeln!(r.out, "{} problem(s)", r.problems)?;
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+/// The mailboxes `check` reads and the special folders, found or not.
+fn folders(r: &mut Report, imap: &mut Imap, a: &Account) -> Result<()> {
+    let list = match imap.folders() {
+        Ok(l) => l,
+        Err(e) => return r.problem(&format!("listing folders: {e:#}")),
+    };
+    let find = |attr: &str| {
+        list.iter()
+            .find(|(_, attrs)| attrs.iter().any(|x| x == attr))
+            .map(|(n, _)| n.clone())
+    };
+    for (label, attr, configured, key) in [
+        ("Sent", "\\Sent", &a.sent_folder, "sent_folder"),
+        ("Drafts", "\\Drafts", &a.drafts_folder, "drafts_folder"),
+    ] {
+        match (configured, find(attr)) {
+            (Some(name), _) if list.iter().any(|(n, _)| n == name) => {
+                r.ok(&format!("{label} folder: {name} (from imap.{key})"))?
+            }
+            (Some(name), _) => r.problem(&format!(
+                "{label} folder: imap.{key} names `{name}`, which the server does not have"
+            ))?,
+            (None, Some(name)) => r.ok(&format!(
+                "{label} folder: {name} (marked {attr} by the server)"
+            ))?,
+            (None, None) => r.problem(&format!(
+                "{label} folder: the server marks none as {attr}; set imap.{key} in outreach.yaml"
+            ))?,
+        }
+    }
+    for m in &a.mailboxes {
+        match imap.examine(m) {
+            Ok(info) => r.ok(&format!("mailbox {m}: {} messages", info.exists))?,
+            Err(e) => r.problem(&format!("mailbox {m}: {e:#}"))?,
+        }
+    }
+    Ok(())
+}

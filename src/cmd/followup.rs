@@ -1,0 +1,496 @@
+//! `outreach followup`: what is due, rendered in the right thread, and
+//! sent, filed as drafts or written to outbox/ — once.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use chrono::{DateTime, Utc};
+use clap::Args;
+
+use crate::cmd::draft::{drafts_folder, file_drafts};
+use crate::cmd::send::{
+    confirm, connect_imap, deliver, kind_name, local_in, send_window, write_outbox, Outcome,
+};
+use crate::compose::{compose, FollowUpOf};
+use crate::contact::Contact;
+use crate::journal::{Journal, NewMessage, State};
+use crate::message::Threading;
+use crate::policy::{Action, ActionKind};
+use crate::problem::{fail_on_errors, Problem};
+use crate::review::Book;
+use crate::schedule;
+use crate::smtp::Smtp;
+use crate::template::{Template, Thread};
+use crate::workspace::{self, Workspace};
+use crate::{secret, table};
+
+/// Write what is due: follow-ups in the thread of the first message (Re:
+/// subject, In-Reply-To and References), mentor check-ins and
+/// post-conference notes. Shows them; `--send` sends them (journal, once
+/// only, send window, daily cap), `--imap-drafts` files them in your
+/// Drafts folder to send from your own client.
+///
+/// Example: outreach followup
+/// Example: outreach followup --to okafor --send
+/// Example: outreach followup --imap-drafts --quote
+#[derive(Debug, Args)]
+pub struct FollowupArgs {
+    /// Only these contacts (repeat or separate with commas).
+    #[arg(long, value_delimiter = ',', num_args = 1.., value_name = "ID")]
+    pub to: Vec<String>,
+    /// Only contacts with this tag.
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+    /// Send them (asks first unless --yes).
+    #[arg(long, conflicts_with = "imap_drafts")]
+    pub send: bool,
+    /// File them in the Drafts folder instead.
+    #[arg(long)]
+    pub imap_drafts: bool,
+    /// Quote the first message below each follow-up.
+    #[arg(long)]
+    pub quote: bool,
+    /// Send without asking (for scripts).
+    #[arg(long)]
+    pub yes: bool,
+    /// Send now even outside the send window.
+    #[arg(long)]
+    pub now: bool,
+    /// No pause between messages and no daily cap (tests, benchmarks).
+    #[arg(long)]
+    pub no_pace: bool,
+}
+
+/// How due messages leave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// Over SMTP, or to outbox/ as sent when there is no SMTP account.
+    Send,
+    /// Into the IMAP Drafts folder.
+    Drafts,
+    /// Into outbox/, waiting for the user to send it.
+    OutboxDraft,
+}
+
+/// A due action made concrete.
+pub struct Planned<'w> {
+    pub contact: &'w Contact,
+    pub action: Action,
+    pub template: &'w Template,
+    /// What makes it once-only.
+    pub key: String,
+    pub follow_up: Option<FollowUpOf>,
+    /// A row already queued under `key` that never went out.
+    pub queued: Option<i64>,
+    /// Why it does not go now.
+    pub hold: Option<String>,
+}
+
+impl Planned<'_> {
+    fn thread(&self) -> (Option<i64>, u32) {
+        match self.action.kind {
+            ActionKind::FollowUp { thread, step } => (Some(thread), step),
+            _ => (None, 0),
+        }
+    }
+}
+
+/// Every action due at `now` for `only` (None: everyone), made concrete:
+/// the template, the once-only key, and the thread for follow-ups.
+/// Problems (a missing template, a field a message can't be written
+/// without) are returned, not raised, so `due` can show them too.
+pub fn plan<'w>(
+    book: &Book<'w>,
+    journal: &Journal,
+    now: DateTime<Utc>,
+    only: Option<&[&Contact]>,
+    quote: bool,
+) -> Result<(Vec<Planned<'w>>, Vec<Problem>)> {
+    let ws = book.ws;
+    let mut planned = Vec::new();
+    let mut problems = Vec::new();
+    for contact in &ws.contacts {
+        if only.is_some_and(|o| !o.iter().any(|c| c.id == contact.id)) {
+            continue;
+        }
+        let Some(action) = book.review(contact, now).next.filter(|a| a.due <= now) else {
+            continue;
+        };
+        let template = match ws.template(&action.template) {
+            Ok(t) => t,
+            Err(e) => {
+                problems.push(Problem::error(contact.place(), format!("{e:#}")));
+                continue;
+            }
+        };
+        let (key, follow_up) = match action.kind {
+            ActionKind::FollowUp { thread, step } => (
+                format!("followup:{thread}:{step}"),
+                Some(thread_of(book, journal, contact, thread, step, now, quote)?),
+            ),
+            ActionKind::CheckIn => (
+                format!("checkin:{}:{}", contact.id, action.due.date_naive()),
+                None,
+            ),
+            ActionKind::PostConference => (format!("first:{}:{}", contact.id, template.name), None),
+        };
+        let (queued, hold) = match journal.by_once_key(&key)? {
+            None => (None, None),
+            Some(m) => match m.state {
+                State::Queued | State::Unsent => (Some(m.id), None),
+                State::Drafted => (
+                    None,
+                    Some(format!(
+                        "in your {} since {}: send it from your mail client",
+                        if m.transport == "outbox" {
+                            "outbox/"
+                        } else {
+                            "Drafts folder"
+                        },
+                        local_in(m.created_at, ws.config.zone())
+                    )),
+                ),
+                State::Failed => (
+                    None,
+                    Some(format!("failed: {}", m.server_reply.unwrap_or_default())),
+                ),
+                State::Sent => (None, Some("already sent".into())),
+                State::Sending | State::Uncertain => (
+                    None,
+                    Some(format!(
+                        "uncertain whether it went out; `outreach resolve {} sent|unsent`",
+                        m.id
+                    )),
+                ),
+            },
+        };
+        if hold.is_none() {
+            if let Err(p) = compose(ws, template, contact, now, follow_up.as_ref(), 0) {
+                problems.extend(p);
+                continue;
+            }
+        }
+        planned.push(Planned {
+            contact,
+            action,
+            template,
+            key,
+            follow_up,
+            queued,
+            hold,
+        });
+    }
+    Ok((planned, problems))
+}
+
+/// The thread follow-up `step` continues: the first message's subject and
+/// date, and the Message-IDs of every message in it so far.
+fn thread_of(
+    book: &Book,
+    journal: &Journal,
+    contact: &Contact,
+    thread: i64,
+    step: u32,
+    now: DateTime<Utc>,
+    quote: bool,
+) -> Result<FollowUpOf> {
+    let first = book.message(&contact.id, thread).with_context(|| {
+        format!(
+            "the first message of {}'s thread is not in the journal",
+            contact.id
+        )
+    })?;
+    let zone = contact.zone(book.ws.config.zone());
+    let in_thread: Vec<_> = book.messages[&contact.id]
+        .iter()
+        .filter(|m| m.state == State::Sent && (m.id == thread || m.thread == Some(thread)))
+        .collect();
+    let last = in_thread
+        .iter()
+        .filter_map(|m| m.sent_at)
+        .max()
+        .unwrap_or(now);
+    let sent_at = first.sent_at.unwrap_or(first.created_at);
+    let quote = if quote {
+        let raw = journal.raw(first.id)?;
+        mail_parser::MessageParser::default()
+            .parse(&raw)
+            .and_then(|m| m.body_text(0).map(|t| t.into_owned()))
+            .map(|text| {
+                (
+                    format!(
+                        "On {}, {} wrote:",
+                        sent_at.with_timezone(&zone).format("%-d %B %Y"),
+                        book.ws.config.me.name
+                    ),
+                    text,
+                )
+            })
+    } else {
+        None
+    };
+    Ok(FollowUpOf {
+        thread: Thread {
+            subject: first.subject.clone(),
+            sent_on: sent_at.with_timezone(&zone).date_naive(),
+            days_waiting: (now - last).num_days(),
+            step,
+        },
+        threading: Threading {
+            references: in_thread.iter().map(|m| m.message_id.clone()).collect(),
+        },
+        quote,
+    })
+}
+
+pub fn execute(args: &FollowupArgs, ws: &Workspace, out: &mut dyn Write) -> Result<ExitCode> {
+    let now = workspace::now()?;
+    let mut journal = Journal::open(&ws.state_dir())?;
+    let book = Book::read(ws, &journal)?;
+    let only: Option<Vec<&Contact>> = if !args.to.is_empty() {
+        Some(
+            args.to
+                .iter()
+                .map(|id| ws.contact(id))
+                .collect::<Result<_>>()?,
+        )
+    } else {
+        args.tag
+            .as_ref()
+            .map(|t| ws.contacts.iter().filter(|c| c.tags.contains(t)).collect())
+    };
+    let (planned, problems) = plan(&book, &journal, now, only.as_deref(), args.quote)?;
+    fail_on_errors(&problems)?;
+    for p in &problems {
+        eprintln!("{p}");
+    }
+    if planned.is_empty() {
+        writeln!(
+            out,
+            "nothing is due (see `outreach due` for what comes next)"
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !args.send && !args.imap_drafts {
+        for p in &planned {
+            show(ws, p, now, out)?;
+        }
+        writeln!(
+            out,
+            "{} due; --send to send them, --imap-drafts to file them as drafts",
+            planned.len()
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let via = if args.send { Via::Send } else { Via::Drafts };
+    let go = Go {
+        via,
+        window: !args.now,
+        pace: !args.no_pace,
+        confirm: via == Via::Send && !args.yes,
+    };
+    let outcome = carry_out(ws, &mut journal, planned, now, go, out)?;
+    Ok(if outcome.all_sent() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn show(ws: &Workspace, p: &Planned, now: DateTime<Utc>, out: &mut dyn Write) -> Result<()> {
+    writeln!(out, "# {} — {}", p.contact.id, p.action.reason)?;
+    if let Some(h) = &p.hold {
+        writeln!(out, "held: {h}")?;
+        writeln!(out, "{}", "─".repeat(72))?;
+        return Ok(());
+    }
+    let (c, _) = compose(ws, p.template, p.contact, now, p.follow_up.as_ref(), 0)
+        .map_err(|e| anyhow::anyhow!("{}", e[0]))?;
+    writeln!(out, "To: {} <{}>", p.contact.name, p.contact.email)?;
+    writeln!(out, "Subject: {}", c.rendered.subject)?;
+    if let Some(f) = &p.follow_up {
+        if let Some(last) = f.threading.references.last() {
+            writeln!(out, "In-Reply-To: <{last}>")?;
+        }
+    }
+    writeln!(out)?;
+    write!(out, "{}", crate::message::wrap(&c.rendered.body, 72))?;
+    writeln!(out, "{}", "─".repeat(72))?;
+    Ok(())
+}
+
+/// How `carry_out` goes about it.
+#[derive(Debug, Clone, Copy)]
+pub struct Go {
+    pub via: Via,
+    /// Respect the send window (sending only).
+    pub window: bool,
+    /// Pause between messages and keep the daily cap (sending only).
+    pub pace: bool,
+    /// Ask on the terminal first.
+    pub confirm: bool,
+}
+
+/// Queues the planned messages that may go now (once-only keys make a
+/// rerun a no-op) and sends, files or writes them. Held ones are listed.
+pub fn carry_out(
+    ws: &Workspace,
+    journal: &mut Journal,
+    planned: Vec<Planned>,
+    now: DateTime<Utc>,
+    go: Go,
+    out: &mut dyn Write,
+) -> Result<Outcome> {
+    let window = send_window(ws);
+    let sending_smtp = go.via == Via::Send && ws.config.smtp.is_some();
+    let mut cap = if go.pace && sending_smtp {
+        let used = journal.sent_since(schedule::start_of_day(now, ws.config.zone()))?;
+        ws.config.limits.per_day.saturating_sub(used)
+    } else {
+        u32::MAX
+    };
+    let mut ready = Vec::new();
+    let mut held = Vec::new();
+    for mut p in planned {
+        if p.hold.is_none() && sending_smtp && go.window {
+            let zone = p.contact.zone(ws.config.zone());
+            if let Err(opens) = schedule::window_check(now, zone, &window) {
+                p.hold = Some(format!(
+                    "waits for the send window: opens {}",
+                    local_in(opens, zone)
+                ));
+            }
+        }
+        if p.hold.is_none() && sending_smtp {
+            if cap == 0 {
+                p.hold = Some(format!(
+                    "waits: the daily limit of {} is reached",
+                    ws.config.limits.per_day
+                ));
+            } else {
+                cap -= 1;
+            }
+        }
+        match p.hold.take() {
+            Some(h) => held.push((p.contact.id.clone(), h)),
+            None => ready.push(p),
+        }
+    }
+    if !held.is_empty() {
+        let rows: Vec<Vec<String>> = held
+            .iter()
+            .map(|(c, h)| vec![c.clone(), h.clone()])
+            .collect();
+        table::write(out, &["CONTACT", "HELD"], &rows)?;
+    }
+    if ready.is_empty() {
+        return Ok(Outcome::default());
+    }
+    if go.confirm {
+        confirm(&format!("Send {} message(s)?", ready.len()))?;
+    }
+    let smtp = match (&ws.config.smtp, go.via) {
+        (Some(account), Via::Send) => {
+            let password = match &account.username {
+                Some(_) => Some(secret::password(account, "smtp")?),
+                None => None,
+            };
+            Some(Smtp::connect(
+                account,
+                &ws.root,
+                ws.config.domain(),
+                password,
+            )?)
+        }
+        _ => None,
+    };
+    let mut imap = match go.via {
+        Via::Drafts => Some(connect_imap(ws)?),
+        _ => None,
+    };
+    let transport = match go.via {
+        Via::Send if smtp.is_some() => "smtp",
+        Via::Send | Via::OutboxDraft => "outbox",
+        Via::Drafts => "drafts",
+    };
+    let mut ids: Vec<i64> = ready.iter().filter_map(|p| p.queued).collect();
+    let fresh: Vec<&Planned> = ready.iter().filter(|p| p.queued.is_none()).collect();
+    let items: Vec<NewMessage> = fresh
+        .iter()
+        .map(|p| {
+            let (thread, step) = p.thread();
+            NewMessage {
+                contact: &p.contact.id,
+                template: &p.template.name,
+                kind: kind_name(p.template.kind),
+                step,
+                thread,
+                once_key: Some(p.key.clone()),
+                recipient: &p.contact.email,
+                transport,
+                not_before: None,
+            }
+        })
+        .collect();
+    ids.extend(journal.queue_all(&items, now, |i, salt| {
+        let p = fresh[i];
+        let (m, _) = compose(
+            ws,
+            p.template,
+            p.contact,
+            now,
+            p.follow_up.as_ref(),
+            salt as u64,
+        )
+        .map_err(|e| {
+            anyhow::anyhow!(e
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"))
+        })?;
+        Ok((m.message_id, m.rendered.subject, m.email.formatted()))
+    })?);
+    let outcome = match go.via {
+        Via::Send => deliver(ws, journal, smtp.as_ref(), &ids, go.pace)?,
+        Via::Drafts => {
+            let imap = imap.as_mut().expect("connected above");
+            let folder = drafts_folder(ws, imap)?;
+            file_drafts(journal, imap, &folder, &ids)?;
+            let mut o = Outcome::default();
+            for p in &ready {
+                o.sent.push((
+                    p.contact.id.clone(),
+                    format!("{} filed in {folder}", p.template.name),
+                ));
+            }
+            o
+        }
+        Via::OutboxDraft => {
+            let mut o = Outcome::default();
+            for &id in &ids {
+                if !journal.start_sending(id, workspace::now()?)? {
+                    continue;
+                }
+                let m = journal.get(id)?.context("a queued message vanished")?;
+                let path = write_outbox(ws, &m.template, &m.contact, &journal.raw(id)?, now)?;
+                let note = format!("written to {}", path.display());
+                journal.finish(id, State::Drafted, Some(&note), workspace::now()?)?;
+                o.sent.push((m.contact, note));
+            }
+            o
+        }
+    };
+    if let Some(imap) = imap {
+        let _ = imap.logout();
+    }
+    if go.via == Via::Send {
+        outcome.report(out)?;
+    } else {
+        for (who, what) in &outcome.sent {
+            writeln!(out, "{who}: {what}")?;
+        }
+    }
+    Ok(outcome)
+}

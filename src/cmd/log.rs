@@ -1,0 +1,94 @@
+//! `outreach log`: one contact's timeline.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use clap::Args;
+
+use crate::cmd::check::event_json;
+use crate::journal::{Journal, State};
+use crate::table;
+use crate::workspace::Workspace;
+
+/// Show one contact's timeline: every message written to them (with its
+/// state), every reply, auto-reply and bounce found, and what you marked.
+///
+/// Example: outreach log okafor
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// The contact's id.
+    pub contact: String,
+    /// Print the timeline as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn execute(args: &LogArgs, ws: &Workspace, out: &mut dyn Write) -> Result<ExitCode> {
+    let contact = ws.contact(&args.contact)?;
+    let journal = Journal::open(&ws.state_dir())?;
+    let messages = journal.messages_for(&contact.id)?;
+    let events = journal.events_for(&contact.id)?;
+    if args.json {
+        let ms: Vec<_> = messages
+            .iter()
+            .map(|m| {
+                serde_json::json!({
+                    "id": m.id, "template": m.template, "kind": m.kind, "step": m.step,
+                    "subject": m.subject, "to": m.recipient, "state": m.state.as_str(),
+                    "transport": m.transport, "created_at": m.created_at, "sent_at": m.sent_at,
+                    "message_id": m.message_id, "server_reply": m.server_reply,
+                })
+            })
+            .collect();
+        let es: Vec<_> = events.iter().map(event_json).collect();
+        serde_json::to_writer_pretty(
+            &mut *out,
+            &serde_json::json!({"contact": contact.id, "messages": ms, "events": es}),
+        )?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let zone = contact.zone(ws.config.zone());
+    let mut rows: Vec<(DateTime<Utc>, Vec<String>)> = Vec::new();
+    for m in &messages {
+        let at = m.sent_at.unwrap_or(m.created_at);
+        let what = match m.state {
+            State::Sent if m.step > 0 => format!("follow-up {} sent", m.step),
+            State::Sent => "sent".to_string(),
+            s => s.as_str().to_string(),
+        };
+        let mut detail = format!("{}: \"{}\"", m.template, m.subject);
+        if m.state == State::Failed {
+            if let Some(r) = &m.server_reply {
+                detail.push_str(&format!(" ({r})"));
+            }
+        }
+        rows.push((at, vec![String::new(), what, detail]));
+    }
+    for e in &events {
+        rows.push((e.at, vec![String::new(), e.kind.clone(), e.summary.clone()]));
+    }
+    rows.sort_by_key(|(at, _)| *at);
+    let rows: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|(at, mut r)| {
+            r[0] = at.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string();
+            r
+        })
+        .collect();
+    writeln!(
+        out,
+        "{} ({}) <{}>",
+        contact.salutation(),
+        contact.id,
+        contact.email
+    )?;
+    if rows.is_empty() {
+        writeln!(out, "nothing yet: no message written, nothing heard")?;
+    } else {
+        table::write(out, &["WHEN", "WHAT", "DETAIL"], &rows)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,94 @@
+//! `outreach run`: one quiet, idempotent pass for cron or a systemd timer.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+use clap::Args;
+
+use crate::cmd::check;
+use crate::cmd::followup::{carry_out, plan, Go, Via};
+use crate::journal::Journal;
+use crate::policy::ActionKind;
+use crate::review::Book;
+use crate::workspace::{self, Workspace};
+
+/// One pass for cron or a systemd timer: check the mailboxes, then
+/// prepare what is due. By default nothing is sent: due messages go to
+/// your Drafts folder (or outbox/ without an IMAP account) to read and
+/// send yourself; `--send` sends them within the send window and the
+/// daily cap. Safe to run every 10 minutes: each message is prepared
+/// once, and the output is empty when nothing happened.
+///
+/// Example: outreach run
+/// Example (crontab): */10 * * * * cd ~/outreach && outreach run >> run.log 2>&1
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Send what is due instead of filing drafts.
+    #[arg(long)]
+    pub send: bool,
+}
+
+pub fn execute(args: &RunArgs, ws: &Workspace, out: &mut dyn Write) -> Result<ExitCode> {
+    let now = workspace::now()?;
+    let mut journal = Journal::open(&ws.state_dir())?;
+    let recovered = journal.recover(now)?;
+    if recovered > 0 {
+        writeln!(out, "{recovered} message(s) were being sent when an earlier run stopped: marked uncertain (see `outreach resolve`)")?;
+    }
+    // Without knowing who replied, nothing may be prepared: a failed check
+    // ends the pass.
+    if ws.config.imap.is_some() {
+        let report = check::check(ws, &mut journal, now)
+            .context("checking mail failed, so nothing was prepared")?;
+        if !report.new.is_empty() || !report.drafts_sent.is_empty() {
+            check::print(ws, &journal, &report, out)?;
+        }
+    }
+    let book = Book::read(ws, &journal)?;
+    let (planned, problems) = plan(&book, &journal, now, None, false)?;
+    for p in &problems {
+        writeln!(out, "{p}")?;
+    }
+    // Held actions (already in Drafts, waiting for the user) stay quiet,
+    // and a thank-you for a talk long past is left for the user to judge.
+    let late = i64::from(book.policy.post_conference_within_days);
+    let ready: Vec<_> = planned
+        .into_iter()
+        .filter(|p| p.hold.is_none())
+        .filter(|p| {
+            p.action.kind != ActionKind::PostConference
+                || p.contact
+                    .met
+                    .as_ref()
+                    .and_then(|m| m.date)
+                    .is_some_and(|d| (ws.today(now) - d).num_days() <= late)
+        })
+        .collect();
+    if ready.is_empty() {
+        return Ok(if problems.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
+    let via = if args.send {
+        Via::Send
+    } else if ws.config.imap.is_some() {
+        Via::Drafts
+    } else {
+        Via::OutboxDraft
+    };
+    let go = Go {
+        via,
+        window: true,
+        pace: true,
+        confirm: false,
+    };
+    let outcome = carry_out(ws, &mut journal, ready, now, go, out)?;
+    Ok(if outcome.all_sent() && problems.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

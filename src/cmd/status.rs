@@ -1,0 +1,225 @@
+//! `outreach status`: the review of every contact.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Args;
+
+use crate::cmd::due::action_name;
+use crate::cmd::send::local_in;
+use crate::journal::Journal;
+use crate::policy::{Review, Stage};
+use crate::review::Book;
+use crate::table;
+use crate::workspace::{self, Workspace};
+
+/// The review: per contact, where things stand (not contacted, waiting N
+/// days, followed up, replied, auto-reply, bounced, do-not-contact), the
+/// last message and the next action with its date; then the totals and
+/// the reply rate by template.
+///
+/// Example: outreach status --waiting
+/// Example: outreach status --tag cardiology --json
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Only those who have not replied (waiting, followed up, away, no reply).
+    #[arg(long)]
+    pub waiting: bool,
+    /// Only those who replied (or whom you met).
+    #[arg(long)]
+    pub replied: bool,
+    /// Only those with something due now.
+    #[arg(long)]
+    pub due: bool,
+    /// Only contacts with this tag.
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+    /// Print the review as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn stage_key(s: &Stage) -> &'static str {
+    match s {
+        Stage::NotContacted => "not-contacted",
+        Stage::Waiting { .. } => "waiting",
+        Stage::FollowedUp { .. } => "followed-up",
+        Stage::AutoReply { .. } => "auto-reply",
+        Stage::NoReply { .. } => "no-reply",
+        Stage::Replied { .. } => "replied",
+        Stage::Met { .. } => "met",
+        Stage::Bounced { .. } => "bounced",
+        Stage::DoNotContact => "do-not-contact",
+    }
+}
+
+fn waiting(s: &Stage) -> bool {
+    matches!(
+        s,
+        Stage::Waiting { .. }
+            | Stage::FollowedUp { .. }
+            | Stage::AutoReply { .. }
+            | Stage::NoReply { .. }
+    )
+}
+
+pub fn execute(args: &StatusArgs, ws: &Workspace, out: &mut dyn Write) -> Result<ExitCode> {
+    let now = workspace::now()?;
+    let journal = Journal::open(&ws.state_dir())?;
+    let book = Book::read(ws, &journal)?;
+    let all = book.review_all(now);
+    let shown: Vec<_> = all
+        .iter()
+        .filter(|(c, r)| {
+            (!args.waiting || waiting(&r.stage))
+                && (!args.replied || matches!(r.stage, Stage::Replied { .. } | Stage::Met { .. }))
+                && (!args.due || r.next.as_ref().is_some_and(|a| a.due <= now))
+                && args.tag.as_ref().is_none_or(|t| c.tags.contains(t))
+        })
+        .collect();
+    let summary = Summary::of(
+        &book,
+        all.iter()
+            .filter(|(c, _)| args.tag.as_ref().is_none_or(|t| c.tags.contains(t)))
+            .map(|(c, r)| (c.id.as_str(), r)),
+    );
+    if args.json {
+        let contacts: Vec<_> = shown
+            .iter()
+            .map(|(c, r)| {
+                serde_json::json!({
+                    "contact": c.id,
+                    "name": c.name,
+                    "email": c.email,
+                    "stage": stage_key(&r.stage),
+                    "label": r.stage.label(now),
+                    "last": r.last.as_ref().map(|l| serde_json::json!({"template": l.template, "at": l.at})),
+                    "next": r.next.as_ref().map(|a| serde_json::json!({
+                        "action": action_name(a.kind), "template": a.template, "due": a.due,
+                        "due_now": a.due <= now, "reason": a.reason,
+                    })),
+                    "sent": r.sent,
+                    "replied": r.replied,
+                })
+            })
+            .collect();
+        serde_json::to_writer_pretty(
+            &mut *out,
+            &serde_json::json!({"now": now, "contacts": contacts, "summary": summary.json()}),
+        )?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let zone = ws.config.zone();
+    let rows: Vec<Vec<String>> = shown
+        .iter()
+        .map(|(c, r)| {
+            let last = r.last.as_ref().map_or(String::new(), |l| {
+                format!(
+                    "{} {}",
+                    l.template.as_deref().unwrap_or("own email"),
+                    l.at.with_timezone(&zone).format("%-d %b")
+                )
+            });
+            let next = r.next.as_ref().map_or(String::new(), |a| {
+                let when = if a.due <= now {
+                    "now".to_string()
+                } else {
+                    local_in(a.due, c.zone(zone))
+                };
+                format!("{} {when}", action_name(a.kind))
+            });
+            vec![c.id.clone(), c.salutation(), r.stage.label(now), last, next]
+        })
+        .collect();
+    table::write(out, &["CONTACT", "NAME", "STAGE", "LAST", "NEXT"], &rows)?;
+    writeln!(out, "{}", summary.line())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The totals under the table.
+#[derive(Default)]
+struct Summary {
+    contacts: usize,
+    written: usize,
+    replied: usize,
+    bounced: usize,
+    /// Per first-contact template: (contacts it went to, of whom replied).
+    by_template: BTreeMap<String, (usize, usize)>,
+}
+
+impl Summary {
+    fn of<'a>(book: &Book, reviews: impl Iterator<Item = (&'a str, &'a Review)>) -> Summary {
+        let mut s = Summary::default();
+        for (id, r) in reviews {
+            s.contacts += 1;
+            if r.sent > 0 {
+                s.written += 1;
+            }
+            let replied = matches!(r.stage, Stage::Replied { .. } | Stage::Met { .. });
+            if replied {
+                s.replied += 1;
+            }
+            if matches!(r.stage, Stage::Bounced { .. }) {
+                s.bounced += 1;
+            }
+            let mut firsts: Vec<&str> = book
+                .messages
+                .get(id)
+                .into_iter()
+                .flatten()
+                .filter(|m| m.kind == "first-contact" && m.sent_at.is_some())
+                .map(|m| m.template.as_str())
+                .collect();
+            firsts.sort_unstable();
+            firsts.dedup();
+            for t in firsts {
+                let e = s.by_template.entry(t.to_string()).or_default();
+                e.0 += 1;
+                if replied {
+                    e.1 += 1;
+                }
+            }
+        }
+        s
+    }
+
+    fn rate(replied: usize, of: usize) -> String {
+        (replied * 100)
+            .checked_div(of)
+            .map_or("-".into(), |p| format!("{p}%"))
+    }
+
+    fn line(&self) -> String {
+        let mut line = format!(
+            "{} contacts; written to {}, replied {} ({}), bounced {}",
+            self.contacts,
+            self.written,
+            self.replied,
+            Self::rate(self.replied, self.written),
+            self.bounced
+        );
+        if !self.by_template.is_empty() {
+            let parts: Vec<String> = self
+                .by_template
+                .iter()
+                .map(|(t, (n, r))| format!("{t} {r}/{n}"))
+                .collect();
+            line.push_str(&format!("; replies by template: {}", parts.join(", ")));
+        }
+        line
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "contacts": self.contacts,
+            "written_to": self.written,
+            "replied": self.replied,
+            "reply_rate": if self.written == 0 { None } else { Some(self.replied as f64 / self.written as f64) },
+            "bounced": self.bounced,
+            "by_template": self.by_template.iter().map(|(t, (n, r))| (t.clone(), serde_json::json!({"sent": n, "replied": r}))).collect::<serde_json::Map<_, _>>(),
+        })
+    }
+}

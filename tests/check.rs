@@ -1,0 +1,504 @@
+//! `outreach check`, `doctor` and `draft --imap-drafts` against the real
+//! Postfix and Dovecot: replies, auto-replies and a real bounce land in the
+//! mailbox and are recorded once, without touching a flag.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use outreach::journal::{Journal, State};
+use serde_json::Value;
+
+use crate::util::stack::{self, wait_count, Stack};
+use crate::util::{assert_has, text, Workspace};
+
+/// When the check runs: three days after the intros went out.
+const LATER: &str = "2026-11-27T12:00:00Z";
+
+struct Mail {
+    ws: Workspace,
+    user: String,
+    password: String,
+    uniq: String,
+}
+
+impl Mail {
+    /// A workspace for a fresh user with five contacts. Li's address is
+    /// outside the test domains: Postfix accepts it, then bounces it.
+    fn new(s: &Stack, tag: &str) -> Mail {
+        let (user, password) = s.new_user(tag);
+        let uniq = format!("{tag}{}", std::process::id());
+        let ws = Workspace::empty();
+        ws.write(
+            "outreach.yaml",
+            &format!(
+                "me:\n  name: Amina Yusuf\n  email: {user}\ntimezone: America/New_York\n{}",
+                s.accounts_yaml(&user)
+            ),
+        );
+        ws.write(
+            "templates/intro.hbs",
+            "---\nsubject: \"A question for {{salutation}}\"\n---\nDear {{salutation}},\n\nWould you have 15 minutes for a short call?\n\nAmina\n",
+        );
+        let c = &s.catchall_domain;
+        ws.write(
+            "contacts/all.yaml",
+            &format!(
+                "- id: okafor\n  name: Chidi Okafor\n  title: Dr.\n  email: okafor.{uniq}@{c}\n\
+                 - id: nunez\n  name: María Núñez\n  title: Dr.\n  email: nunez.{uniq}@{c}\n  aliases: [maria.{uniq}@hospital.example.org]\n\
+                 - id: petrova\n  name: Elena Petrova\n  title: Dr.\n  email: petrova.{uniq}@{c}\n\
+                 - id: li\n  name: Li Ming\n  title: Dr.\n  email: li.{uniq}@nowhere.example.com\n\
+                 - id: mueller\n  name: Hans Müller\n  title: Dr.\n  email: mueller.{uniq}@{c}\n"
+            ),
+        );
+        Mail {
+            ws,
+            user,
+            password,
+            uniq,
+        }
+    }
+
+    fn cmd(&self, args: &[&str], now: &str) -> Command {
+        let mut cmd = self.ws.command(args);
+        cmd.env("OUTREACH_NOW", now)
+            .env("OUTREACH_SMTP_PASSWORD", &self.password)
+            .env("OUTREACH_IMAP_PASSWORD", &self.password);
+        cmd
+    }
+
+    fn run(&self, args: &[&str], now: &str) -> Output {
+        self.cmd(args, now).output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str], now: &str) -> String {
+        let out = self.run(args, now);
+        assert!(
+            out.status.success(),
+            "outreach {args:?}:\n{}\n{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    }
+
+    fn check_json(&self) -> Value {
+        serde_json::from_str(&self.ok(&["check", "--json"], LATER)).unwrap()
+    }
+
+    fn journal(&self) -> Journal {
+        Journal::open(&self.ws.path().join(".outreach")).unwrap()
+    }
+
+    fn message_id(&self, contact: &str) -> String {
+        self.journal().messages_for(contact).unwrap()[0]
+            .message_id
+            .clone()
+    }
+}
+
+/// A message from `from` to `to`, as another mail program would write it.
+fn mail(from: &str, to: &str, id: &str, headers: &str, subject: &str, body: &str) -> String {
+    format!(
+        "From: {from}\nTo: {to}\nDate: Wed, 25 Nov 2026 09:00:00 -0500\nMessage-ID: <{id}>\nSubject: {subject}\n{headers}MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n{body}\n"
+    )
+}
+
+/// The kind of each new event, by contact, sorted.
+fn kinds(report: &Value) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = report["new"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["contact"].as_str().unwrap_or("-").to_string(),
+                e["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn all_flags(s: &Stack, m: &Mail, mailbox: &str) -> Vec<Vec<String>> {
+    let mut imap = s.login(&m.user, &m.password);
+    let n = imap.examine(mailbox).unwrap().exists;
+    (1..=n + 10)
+        .map(|uid| imap.flags(mailbox, uid).unwrap_or_default())
+        .collect()
+}
+
+#[test]
+fn check_records_replies_auto_replies_bounces_and_own_mail_once() {
+    let _g = stack::shared();
+    let s = Stack::get();
+    let m = Mail::new(&s, "check");
+    let u = &m.uniq;
+    let c = &s.catchall_domain;
+    m.ok(
+        &["send", "intro", "--all", "--yes", "--now", "--no-pace"],
+        crate::util::NOW,
+    );
+    // A threaded reply, an unthreaded one from an alias, an out-of-office
+    // answer, a newsletter; and the bounce Postfix makes for li.
+    s.deliver(
+        &format!("okafor.{u}@{c}"),
+        &m.user,
+        &mail(
+            &format!("Chidi Okafor <okafor.{u}@{c}>"),
+            &m.user,
+            &format!("r1.{u}@{c}"),
+            &format!("In-Reply-To: <{}>\n", m.message_id("okafor")),
+            "Re: A question for Dr. Okafor",
+            "Happy to talk. Thursday?",
+        ),
+    );
+    s.deliver(
+        &format!("maria.{u}@hospital.example.org"),
+        &m.user,
+        &mail(
+            &format!("maria.{u}@hospital.example.org"),
+            &m.user,
+            &format!("r2.{u}@hospital.example.org"),
+            "",
+            "your note",
+            "Yes, write to me next week.",
+        ),
+    );
+    s.deliver(
+        &format!("petrova.{u}@{c}"),
+        &m.user,
+        &mail(
+            &format!("petrova.{u}@{c}"),
+            &m.user,
+            &format!("ooo.{u}@{c}"),
+            &format!(
+                "Auto-Submitted: auto-replied\nIn-Reply-To: <{}>\n",
+                m.message_id("petrova")
+            ),
+            "Automatic reply: A question for Dr. Petrova",
+            "I am out of the office and will be back on December 7, 2026.",
+        ),
+    );
+    s.deliver(
+        &format!("news.{u}@{c}"),
+        &m.user,
+        &mail(
+            &format!("news.{u}@{c}"),
+            &m.user,
+            &format!("news.{u}@{c}"),
+            "",
+            "Grand rounds this week",
+            "Topics: heart failure.",
+        ),
+    );
+    // Mail the user wrote to Dr. Müller from their own client.
+    let mut own = s.login(&m.user, &m.password);
+    own.append(
+        "Sent",
+        mail(
+            &m.user,
+            &format!("mueller.{u}@{c}"),
+            &format!("own.{u}@outreach.test"),
+            "",
+            "Coffee at the conference?",
+            "It was good to meet you.",
+        )
+        .replace('\n', "\r\n")
+        .as_bytes(),
+        &[::imap::types::Flag::Seen],
+    )
+    .unwrap();
+    assert_eq!(wait_count(&mut own, "INBOX", 5, 60), 5, "the mail arrives");
+
+    let inbox_flags = all_flags(&s, &m, "INBOX");
+    let report = m.check_json();
+    assert_eq!(
+        kinds(&report),
+        [
+            ("li", "bounce"),
+            ("mueller", "wrote"),
+            ("nunez", "reply"),
+            ("okafor", "reply"),
+            ("petrova", "auto-reply")
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    let find = |who: &str| {
+        report["new"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["contact"] == who)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(find("petrova")["until"], "2026-12-07");
+    assert_eq!(
+        find("li")["detail"]["failed_address"],
+        format!("li.{u}@nowhere.example.com")
+    );
+    assert_eq!(
+        all_flags(&s, &m, "INBOX"),
+        inbox_flags,
+        "check changed flags"
+    );
+
+    // A second check reads nothing old.
+    let again = m.check_json();
+    assert!(again["new"].as_array().unwrap().is_empty(), "{again}");
+    assert!(again["mailboxes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|b| b["read"] == 0));
+    let text_out = m.ok(&["check"], LATER);
+    assert_has(&text_out, "nothing new");
+
+    // The server renumbers INBOX: everything is read again, nothing is
+    // recorded twice, and a new reply is found.
+    s.doveadm(&[
+        "mailbox",
+        "update",
+        "-u",
+        &m.user,
+        "--uid-validity",
+        "12345",
+        "INBOX",
+    ]);
+    s.deliver(
+        &format!("mueller.{u}@{c}"),
+        &m.user,
+        &mail(
+            &format!("mueller.{u}@{c}"),
+            &m.user,
+            &format!("r3.{u}@{c}"),
+            &format!("References: <own.{u}@outreach.test>\n"),
+            "Re: Coffee at the conference?",
+            "Gladly.",
+        ),
+    );
+    assert_eq!(wait_count(&mut own, "INBOX", 6, 60), 6);
+    let out = m.ok(&["check"], LATER);
+    assert_has(&out, "INBOX was read from the start");
+    assert_has(&out, "Dr. Müller replied");
+    assert_eq!(m.journal().events().unwrap().len(), 6);
+}
+
+#[test]
+fn check_text_says_who_replied_after_what() {
+    let _g = stack::shared();
+    let s = Stack::get();
+    let m = Mail::new(&s, "words");
+    let u = &m.uniq;
+    let c = &s.catchall_domain;
+    m.ok(
+        &[
+            "send",
+            "intro",
+            "--to",
+            "okafor",
+            "--yes",
+            "--now",
+            "--no-pace",
+        ],
+        crate::util::NOW,
+    );
+    s.deliver(
+        &format!("okafor.{u}@{c}"),
+        &m.user,
+        &mail(
+            &format!("okafor.{u}@{c}"),
+            &m.user,
+            &format!("w1.{u}@{c}"),
+            &format!("References: <{}>\n", m.message_id("okafor")),
+            "Re: A question for Dr. Okafor",
+            "Sure.",
+        ),
+    );
+    let mut imap = s.login(&m.user, &m.password);
+    assert_eq!(wait_count(&mut imap, "INBOX", 1, 60), 1);
+    let out = m.ok(&["check"], LATER);
+    assert_has(&out, "Dr. Okafor replied 1 day after your intro");
+    assert_has(&out, "1 new finding(s)");
+}
+
+/// A TCP relay to `target` that closes both sides once `limit` bytes have
+/// come back from the server: a connection dropped in the middle of a
+/// check. Returns the port it listens on.
+fn cutting_relay(target: u16, limit: usize) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(mut client) = client else { return };
+            let mut server = TcpStream::connect(("127.0.0.1", target)).unwrap();
+            let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut c2, &mut s2);
+            });
+            let passed = Arc::new(AtomicUsize::new(0));
+            let mut buf = [0u8; 16384];
+            loop {
+                let n = match server.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => n,
+                };
+                let before = passed.fetch_add(n, Ordering::SeqCst);
+                let allowed = limit.saturating_sub(before).min(n);
+                if client.write_all(&buf[..allowed]).is_err() || allowed < n {
+                    break;
+                }
+            }
+            let _ = client.shutdown(std::net::Shutdown::Both);
+            let _ = server.shutdown(std::net::Shutdown::Both);
+        }
+    });
+    port
+}
+
+#[test]
+fn a_connection_dropped_mid_check_keeps_the_journal_whole() {
+    let _g = stack::shared();
+    let s = Stack::get();
+    let m = Mail::new(&s, "drop");
+    let u = &m.uniq;
+    let c = &s.catchall_domain;
+    m.ok(
+        &[
+            "send",
+            "intro",
+            "--to",
+            "okafor",
+            "--yes",
+            "--now",
+            "--no-pace",
+        ],
+        crate::util::NOW,
+    );
+    let ours = m.message_id("okafor");
+    // 1,200 messages, every 100th a reply from Dr. Okafor.
+    let mut imap = s.login(&m.user, &m.password);
+    for i in 0..1200 {
+        let (from, headers) = if i % 100 == 99 {
+            (
+                format!("okafor.{u}@{c}"),
+                format!("In-Reply-To: <{ours}>\n"),
+            )
+        } else {
+            (format!("list.{u}@{c}"), String::new())
+        };
+        let raw = mail(
+            &from,
+            &m.user,
+            &format!("bulk{i}.{u}@{c}"),
+            &headers,
+            &format!("Message {i}"),
+            "text",
+        );
+        imap.append("INBOX", raw.replace('\n', "\r\n").as_bytes(), &[])
+            .unwrap();
+    }
+    // Cut the line after roughly a chunk and a half of headers.
+    let relay = cutting_relay(s.imaps, 300_000);
+    let cfg = m.ws.read("outreach.yaml");
+    m.ws.write(
+        "outreach.yaml",
+        &cfg.replace(&format!("port: {}", s.imaps), &format!("port: {relay}")),
+    );
+    let out = m.run(&["check"], LATER);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert_has(&text(&out.stderr), "checking INBOX");
+    let mark = m.journal().mailbox_mark("INBOX").unwrap();
+    let kept = mark.map_or(0, |k| k.last_uid);
+    assert!(
+        kept > 0 && kept < 1200,
+        "expected part of INBOX committed, got {mark:?}"
+    );
+    let events_kept = m.journal().events().unwrap().len();
+    assert_eq!(events_kept as u32, kept / 100, "events match the mark");
+
+    m.ws.write("outreach.yaml", &cfg);
+    let report = m.check_json();
+    assert_eq!(report["new"].as_array().unwrap().len(), 12 - events_kept);
+    let events = m.journal().events().unwrap();
+    assert_eq!(events.len(), 12);
+    assert!(events.iter().all(|e| e.kind == "reply"));
+    assert_eq!(
+        m.journal().mailbox_mark("INBOX").unwrap().unwrap().last_uid,
+        1200
+    );
+}
+
+#[test]
+fn doctor_reports_logins_and_folders() {
+    let _g = stack::shared();
+    let s = Stack::get();
+    let m = Mail::new(&s, "doctor");
+    let out = m.ok(&["doctor"], LATER);
+    assert_has(&out, "SMTP 127.0.0.1");
+    assert_has(&out, "TLS verified, login accepted");
+    assert_has(&out, "Sent folder: Sent (marked \\Sent by the server)");
+    assert_has(&out, "Drafts folder: Drafts");
+    assert_has(&out, "all good");
+
+    let wrong = m
+        .cmd(&["doctor"], LATER)
+        .env("OUTREACH_IMAP_PASSWORD", "wrong")
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(1));
+    let stdout = text(&wrong.stdout);
+    assert_has(&stdout, "PROBLEM  IMAP");
+    assert_has(&stdout, "refused the login");
+    assert!(!stdout.contains("wrong\n") && !text(&wrong.stderr).contains("wrong"));
+}
+
+#[test]
+fn drafts_go_to_the_drafts_folder_once_and_count_as_sent_when_sent() {
+    let _g = stack::shared();
+    let s = Stack::get();
+    let m = Mail::new(&s, "drafts");
+    let out = m.ok(
+        &["draft", "intro", "--to", "okafor,nunez", "--imap-drafts"],
+        LATER,
+    );
+    assert_has(&out, "filed 2 draft(s) in Drafts");
+    let again = m.ok(
+        &["draft", "intro", "--to", "okafor,nunez", "--imap-drafts"],
+        LATER,
+    );
+    assert_has(&again, "filed 0 draft(s)");
+    assert_has(&again, "already drafted");
+    let mut imap = s.login(&m.user, &m.password);
+    assert_eq!(imap.examine("Drafts").unwrap().exists, 2);
+    let flags = imap.flags("Drafts", 1).unwrap();
+    assert!(flags.iter().any(|f| f.contains("Draft")), "{flags:?}");
+    // `send` leaves drafted contacts to the user's own client.
+    let plan = m.ok(&["send", "intro", "--to", "okafor", "--dry-run"], LATER);
+    assert_has(&plan, "filed in your Drafts folder");
+
+    // The user sends Dr. Okafor's draft from their client: it lands in
+    // Sent with the same Message-ID, and check records it as sent.
+    let id = m.message_id("okafor");
+    let raw = m
+        .journal()
+        .raw(m.journal().messages_for("okafor").unwrap()[0].id)
+        .unwrap();
+    imap.append("Sent", &raw, &[::imap::types::Flag::Seen])
+        .unwrap();
+    let out = m.ok(&["check"], LATER);
+    assert_has(&out, "You sent your intro draft to Dr. Okafor");
+    let msgs = m.journal().messages_for("okafor").unwrap();
+    assert_eq!(
+        (msgs[0].state, msgs[0].message_id.clone()),
+        (State::Sent, id)
+    );
+    assert_eq!(
+        m.journal().messages_for("nunez").unwrap()[0].state,
+        State::Drafted
+    );
+}
