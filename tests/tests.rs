@@ -5,4 +5,5 @@ mod util;
 mod check;
 mod core;
 mod mailstack;
+mod review;
 mod send;

@@ -9,10 +9,12 @@ use clap::{Args, ValueEnum};
 use crate::journal::{Journal, State};
 use crate::workspace::{self, Workspace};
 
-/// Say whether an uncertain message went out. A message is uncertain when
-/// the process stopped while handing it to the server; outreach never
-/// resends it on its own. Look in your Sent folder (or ask the recipient),
-/// then record what happened. `unsent` lets the next `send` send it.
+/// Say whether a message went out. A message is uncertain when the process
+/// stopped while handing it to the server; outreach never resends it on
+/// its own. Look in your Sent folder (or ask the recipient), then record
+/// what happened. `unsent` lets the next `send` send it. A draft (in
+/// outbox/ or the Drafts folder) that you sent yourself is recorded the
+/// same way, so its follow-ups are timed from it.
 ///
 /// Example: outreach resolve 12 sent
 #[derive(Debug, Args)]
@@ -38,9 +40,9 @@ pub fn execute(args: &ResolveArgs, ws: &Workspace, out: &mut dyn Write) -> Resul
     let Some(m) = found else {
         bail!("no message `{}` in the journal", args.message);
     };
-    if !matches!(m.state, State::Uncertain | State::Sending) {
+    if !matches!(m.state, State::Uncertain | State::Sending | State::Drafted) {
         bail!(
-            "message {} to {} is {}, not uncertain: nothing to resolve",
+            "message {} to {} is {}, not uncertain or a draft: nothing to resolve",
             m.id,
             m.contact,
             m.state.as_str()

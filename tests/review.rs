@@ -1,0 +1,195 @@
+//! The review commands with no mail account, over simulated days
+//! (OUTREACH_NOW): status, due, followup, mark, log and run, with the
+//! outbox as the transport.
+
+use serde_json::Value;
+
+use crate::util::{assert_has, text, Workspace};
+
+/// Tue 24 Nov 2026, 10:00 in New York: inside the send window.
+const DAY0: &str = "2026-11-24T15:00:00Z";
+/// Seven business days later (Thanksgiving is not a holiday here).
+const DAY7B: &str = "2026-12-03T15:00:00Z";
+/// A week after that: not yet 14 days since the first follow-up.
+const DAY7B_PLUS_7: &str = "2026-12-10T15:00:00Z";
+/// 14 days after the first follow-up.
+const DAY7B_PLUS_14: &str = "2026-12-17T15:00:00Z";
+
+fn workspace() -> Workspace {
+    let ws = Workspace::empty();
+    ws.write(
+        "outreach.yaml",
+        "me:\n  name: Amina Yusuf\n  email: amina@example.org\ntimezone: America/New_York\nlimits: { per_day: 50, pause_seconds: 0 }\n",
+    );
+    ws.write(
+        "templates/intro.hbs",
+        "---\nsubject: \"A question for {{salutation}}\"\n---\nDear {{salutation}},\n\nWould you have 15 minutes for a short call?\n\nAmina\n",
+    );
+    ws.write(
+        "templates/follow-up.hbs",
+        "---\nkind: follow-up\n---\nDear {{salutation}},\n\nA short follow-up ({{thread.step}}) to my note of {{thread.sent_on}}.\n\nAmina\n",
+    );
+    ws.write(
+        "contacts/all.yaml",
+        "- id: ada\n  name: Ada Obi\n  title: Dr.\n  email: ada@example.net\n\
+         - id: ben\n  name: Ben Cho\n  title: Dr.\n  email: ben@example.net\n\
+         - id: cy\n  name: Cy Diaz\n  title: Dr.\n  email: cy@example.net\n",
+    );
+    ws
+}
+
+fn at(ws: &Workspace, now: &str, args: &[&str]) -> String {
+    let out = ws.command(args).env("OUTREACH_NOW", now).output().unwrap();
+    assert!(
+        out.status.success(),
+        "outreach {args:?} at {now}:\n{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+fn json(ws: &Workspace, now: &str, args: &[&str]) -> Value {
+    serde_json::from_str(&at(ws, now, args)).unwrap()
+}
+
+fn stage(status: &Value, who: &str) -> String {
+    status["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["contact"] == who)
+        .unwrap()["stage"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn outbox(ws: &Workspace) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(ws.path().join("outbox"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn follow_ups_come_due_in_business_days_only_for_the_silent() {
+    let ws = workspace();
+    at(&ws, DAY0, &["send", "intro", "--all", "--yes"]);
+    let status = json(&ws, DAY0, &["status", "--json"]);
+    assert_eq!(stage(&status, "ada"), "waiting");
+    assert_eq!(status["summary"]["written_to"], 3);
+
+    // A day before the seventh business day nothing is due.
+    let due = at(&ws, "2026-12-02T15:00:00Z", &["due"]);
+    assert_has(&due, "Nothing is due now.");
+    assert_has(&due, "follow-up 1");
+    assert_has(&due, "Thu 3 Dec 2026 10:00");
+
+    // Ada answered by phone; Ben asked not to be written to again.
+    at(
+        &ws,
+        "2026-11-30T15:00:00Z",
+        &["mark", "ada", "replied", "--note", "called me"],
+    );
+    at(
+        &ws,
+        "2026-11-30T15:00:00Z",
+        &["mark", "ben", "do-not-contact"],
+    );
+    let due = json(&ws, DAY7B, &["due", "--json"]);
+    let items = due["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{due}");
+    assert_eq!(items[0]["contact"], "cy");
+    assert_eq!(items[0]["due_now"], true);
+    assert_has(items[0]["reason"].as_str().unwrap(), "7 business days");
+
+    // The follow-up shows in the thread, then goes to the outbox once.
+    let shown = at(&ws, DAY7B, &["followup"]);
+    assert_has(&shown, "Subject: Re: A question for Dr. Diaz");
+    assert_has(&shown, "In-Reply-To: <");
+    assert_has(
+        &shown,
+        "A short follow-up (1) to my note of 24 November 2026.",
+    );
+    let before = outbox(&ws).len();
+    at(&ws, DAY7B, &["followup", "--send", "--yes"]);
+    let files = outbox(&ws);
+    assert_eq!(files.len(), before + 1);
+    let eml = ws.read(&format!("outbox/{}", files.last().unwrap()));
+    let intro = ws
+        .read(&format!(
+            "outbox/{}",
+            files.iter().find(|f| f.contains("intro-cy")).unwrap()
+        ))
+        .lines()
+        .find(|l| l.starts_with("Message-ID:"))
+        .unwrap()
+        .trim_start_matches("Message-ID: ")
+        .to_string();
+    assert_has(&eml, &format!("In-Reply-To: {intro}"));
+    assert_has(&eml, &format!("References: {intro}"));
+    assert_has(&eml, "Subject: Re: A question for Dr. Diaz");
+    // A rerun sends nothing.
+    assert_has(
+        &at(&ws, DAY7B, &["followup", "--send", "--yes"]),
+        "nothing is due",
+    );
+    assert_eq!(outbox(&ws).len(), before + 1);
+
+    let status = json(&ws, DAY7B_PLUS_7, &["status", "--json"]);
+    assert_eq!(stage(&status, "ada"), "replied");
+    assert_eq!(stage(&status, "ben"), "do-not-contact");
+    assert_eq!(stage(&status, "cy"), "followed-up");
+    let waiting = at(&ws, DAY7B_PLUS_7, &["status", "--waiting"]);
+    assert_has(&waiting, "cy");
+    assert!(!waiting.contains("ada "), "{waiting}");
+    assert_has(&waiting, "replied 1 (33%)");
+    assert_has(&waiting, "intro 1/3");
+
+    let log = at(&ws, DAY7B_PLUS_7, &["log", "cy"]);
+    assert_has(&log, "follow-up 1 sent");
+    assert_has(&log, "intro: \"A question for Dr. Diaz\"");
+    let log = at(&ws, DAY7B_PLUS_7, &["log", "ada"]);
+    assert_has(&log, "marked replied: called me");
+}
+
+#[test]
+fn run_prepares_due_messages_once_and_is_quiet_otherwise() {
+    let ws = workspace();
+    at(&ws, DAY0, &["send", "intro", "--all", "--yes"]);
+    // Nothing due: nothing said.
+    assert_eq!(at(&ws, "2026-11-26T15:00:00Z", &["run"]), "");
+    // Due: without an account, run writes them to outbox/ as drafts to
+    // send by hand; nothing counts as sent.
+    let out = at(&ws, DAY7B, &["run"]);
+    assert_eq!(out.matches("written to outbox/").count(), 3, "{out}");
+    assert_eq!(at(&ws, DAY7B, &["run"]), "");
+    assert_eq!(at(&ws, DAY7B_PLUS_14, &["run"]), "");
+    let due = at(&ws, DAY7B_PLUS_14, &["due"]);
+    assert_has(&due, "in your outbox/");
+    let status = json(&ws, DAY7B_PLUS_14, &["status", "--json"]);
+    assert_eq!(stage(&status, "ada"), "waiting");
+
+    // Ada's draft was sent by hand: recorded, it counts, and the second
+    // follow-up comes 14 days after it.
+    let log: Value = json(&ws, DAY7B_PLUS_14, &["log", "ada", "--json"]);
+    let draft = log["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["state"] == "drafted")
+        .unwrap()["id"]
+        .to_string();
+    at(&ws, DAY7B, &["resolve", &draft, "sent"]);
+    let status = json(&ws, DAY7B_PLUS_14, &["status", "--json"]);
+    assert_eq!(stage(&status, "ada"), "followed-up");
+    let out = at(&ws, DAY7B_PLUS_14, &["run"]);
+    assert_eq!(out.matches("written to outbox/").count(), 1, "{out}");
+    assert_has(&out, "ada");
+}
