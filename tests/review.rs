@@ -132,8 +132,8 @@ fn follow_ups_come_due_in_business_days_only_for_the_silent() {
         .unwrap()
         .trim_start_matches("Message-ID: ")
         .to_string();
-    assert_has(&eml, &format!("In-Reply-To: {intro}"));
-    assert_has(&eml, &format!("References: {intro}"));
+    assert_has(&eml, format!("In-Reply-To: {intro}"));
+    assert_has(&eml, format!("References: {intro}"));
     assert_has(&eml, "Subject: Re: A question for Dr. Diaz");
     // A rerun sends nothing.
     assert_has(
