@@ -17,17 +17,17 @@ use crate::util::{assert_has, text, Workspace};
 /// When the check runs: three days after the intros went out.
 const LATER: &str = "2026-11-27T12:00:00Z";
 
-struct Mail {
-    ws: Workspace,
-    user: String,
-    password: String,
-    uniq: String,
+pub struct Mail {
+    pub ws: Workspace,
+    pub user: String,
+    pub password: String,
+    pub uniq: String,
 }
 
 impl Mail {
     /// A workspace for a fresh user with five contacts. Li's address is
     /// outside the test domains: Postfix accepts it, then bounces it.
-    fn new(s: &Stack, tag: &str) -> Mail {
+    pub fn new(s: &Stack, tag: &str) -> Mail {
         let (user, password) = s.new_user(tag);
         let uniq = format!("{tag}{}", std::process::id());
         let ws = Workspace::empty();
@@ -49,7 +49,7 @@ impl Mail {
                 "- id: okafor\n  name: Chidi Okafor\n  title: Dr.\n  email: okafor.{uniq}@{c}\n\
                  - id: nunez\n  name: María Núñez\n  title: Dr.\n  email: nunez.{uniq}@{c}\n  aliases: [maria.{uniq}@hospital.example.org]\n\
                  - id: petrova\n  name: Elena Petrova\n  title: Dr.\n  email: petrova.{uniq}@{c}\n\
-                 - id: li\n  name: Li Ming\n  title: Dr.\n  email: li.{uniq}@nowhere.example.com\n\
+                 - id: li\n  name: Ming Li\n  title: Dr.\n  email: li.{uniq}@nowhere.example.com\n\
                  - id: mueller\n  name: Hans Müller\n  title: Dr.\n  email: mueller.{uniq}@{c}\n"
             ),
         );
@@ -61,7 +61,7 @@ impl Mail {
         }
     }
 
-    fn cmd(&self, args: &[&str], now: &str) -> Command {
+    pub fn cmd(&self, args: &[&str], now: &str) -> Command {
         let mut cmd = self.ws.command(args);
         cmd.env("OUTREACH_NOW", now)
             .env("OUTREACH_SMTP_PASSWORD", &self.password)
@@ -69,11 +69,11 @@ impl Mail {
         cmd
     }
 
-    fn run(&self, args: &[&str], now: &str) -> Output {
+    pub fn run(&self, args: &[&str], now: &str) -> Output {
         self.cmd(args, now).output().unwrap()
     }
 
-    fn ok(&self, args: &[&str], now: &str) -> String {
+    pub fn ok(&self, args: &[&str], now: &str) -> String {
         let out = self.run(args, now);
         assert!(
             out.status.success(),
@@ -88,11 +88,11 @@ impl Mail {
         serde_json::from_str(&self.ok(&["check", "--json"], LATER)).unwrap()
     }
 
-    fn journal(&self) -> Journal {
+    pub fn journal(&self) -> Journal {
         Journal::open(&self.ws.path().join(".outreach")).unwrap()
     }
 
-    fn message_id(&self, contact: &str) -> String {
+    pub fn message_id(&self, contact: &str) -> String {
         self.journal().messages_for(contact).unwrap()[0]
             .message_id
             .clone()
@@ -101,8 +101,29 @@ impl Mail {
 
 /// A message from `from` to `to`, as another mail program would write it.
 fn mail(from: &str, to: &str, id: &str, headers: &str, subject: &str, body: &str) -> String {
+    mail_on(
+        "Wed, 25 Nov 2026 09:00:00 -0500",
+        from,
+        to,
+        id,
+        headers,
+        subject,
+        body,
+    )
+}
+
+/// As `mail`, with the Date header `date`.
+pub fn mail_on(
+    date: &str,
+    from: &str,
+    to: &str,
+    id: &str,
+    headers: &str,
+    subject: &str,
+    body: &str,
+) -> String {
     format!(
-        "From: {from}\nTo: {to}\nDate: Wed, 25 Nov 2026 09:00:00 -0500\nMessage-ID: <{id}>\nSubject: {subject}\n{headers}MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n{body}\n"
+        "From: {from}\nTo: {to}\nDate: {date}\nMessage-ID: <{id}>\nSubject: {subject}\n{headers}MIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\n\n{body}\n"
     )
 }
 

@@ -6,4 +6,5 @@ mod check;
 mod core;
 mod mailstack;
 mod review;
+mod scenario;
 mod send;

@@ -169,14 +169,24 @@ fn sentence(ws: &Workspace, journal: &Journal, e: &Event) -> Result<String> {
     };
     Ok(match e.kind.as_str() {
         "reply" => after("replied"),
-        "auto-reply" => match e.until {
-            Some(d) => format!("{} (auto-reply: back {})", after("is away"), long_date(d)),
-            None => format!("{} (auto-reply, no return date)", after("is away")),
-        },
-        "bounce" => match &ours {
-            Some(m) => format!("Your {} to {who} bounced: {}", m.template, e.summary),
-            None => format!("A message to {who} bounced: {}", e.summary),
-        },
+        "auto-reply" => {
+            let until = e
+                .until
+                .map_or("away (auto-reply, no return date)".to_string(), |d| {
+                    format!("away until {} (auto-reply)", long_date(d))
+                });
+            match &ours {
+                Some(m) => format!("{who} is {until}, answering your {}", m.template),
+                None => format!("{who} is {until}"),
+            }
+        }
+        "bounce" => {
+            let why = e.summary.trim_start_matches("bounce: ");
+            match &ours {
+                Some(m) => format!("Your {} to {who} bounced: {why}", m.template),
+                None => format!("A message to {who} bounced: {why}"),
+            }
+        }
         "wrote" => format!(
             "You wrote to {who} from your mail client on {}",
             long_date(e.at.date_naive())
