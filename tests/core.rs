@@ -5,8 +5,13 @@ use crate::util::{assert_has, text, Workspace};
 #[test]
 fn init_makes_a_workspace_that_lints_and_drafts() {
     let ws = Workspace::sample();
-    let lint = ws.ok(&["lint"]);
-    assert_has(&lint, ": 0 errors, 0 warnings");
+    // Within a week of the sample conferences (16-19 Nov 2026).
+    let out = ws
+        .command(&["lint"])
+        .env("OUTREACH_NOW", "2026-11-20T12:00:00Z")
+        .output()
+        .unwrap();
+    assert_has(&text(&out.stdout), ": 0 errors, 0 warnings");
     let drafts = ws.ok(&["draft", "intro", "--all"]);
     assert_has(&drafts, "8 drafts from templates/intro.hbs");
     assert!(drafts.contains("Dear Dr. Okonkwo-Adeyemi,"));
@@ -374,4 +379,34 @@ fn an_uncertain_message_waits_for_resolve() {
     assert_has(&out, "1 sent");
     let err = ws.fails(&["resolve", "1", "sent"], 1);
     assert_has(&err, "is sent, not uncertain");
+}
+
+#[test]
+fn lint_warns_when_a_post_conference_message_is_late_and_not_after_it_went() {
+    let ws = Workspace::sample();
+    let lint = ws.ok(&["lint"]);
+    assert_has(
+        &lint,
+        "contact rahman: warning: the AHA Scientific Sessions 2026 was 8 days ago and nothing was sent yet",
+    );
+    assert_has(&lint, "0 errors, 1 warning");
+    ws.ok(&["send", "post-conference", "--to", "rahman", "--yes"]);
+    let lint = ws.ok(&["lint"]);
+    assert_has(&lint, "0 errors, 0 warnings");
+}
+
+#[test]
+fn lint_checks_the_follow_up_policy_templates() {
+    let ws = Workspace::sample();
+    let cfg = ws.read("outreach.yaml");
+    ws.write(
+        "outreach.yaml",
+        &cfg.replace("template: follow-up", "template: intro"),
+    );
+    let out = ws.run(&["lint"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_has(
+        &text(&out.stdout),
+        "templates/intro.hbs: error: followup.template uses `intro` for follow-ups, so it needs `kind: follow-up`",
+    );
 }

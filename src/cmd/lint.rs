@@ -8,8 +8,11 @@ use anyhow::Result;
 use chrono::Duration;
 use clap::Args;
 
+use crate::journal::{Journal, State};
 use crate::lint::check_rendered;
+use crate::policy::post_conference_late;
 use crate::problem::Problem;
+use crate::review;
 use crate::template::{Input, Kind, Thread};
 use crate::workspace::{self, Workspace};
 
@@ -27,7 +30,7 @@ pub struct LintArgs {}
 
 pub fn execute(_args: &LintArgs, root: &Path, out: &mut dyn Write) -> Result<ExitCode> {
     let parts = Workspace::load_parts(root);
-    let mut problems = parts.problems;
+    let mut problems = parts.problems.clone();
     let mut rendered = 0;
     if let Some(config) = &parts.config {
         let today = workspace::now()?.with_timezone(&config.zone()).date_naive();
@@ -63,6 +66,9 @@ pub fn execute(_args: &LintArgs, root: &Path, out: &mut dyn Write) -> Result<Exi
             }
         }
     }
+    if let Some(config) = &parts.config {
+        problems.extend(policy_problems(root, config, &parts)?);
+    }
     problems.dedup();
     for p in &problems {
         writeln!(out, "{p}")?;
@@ -82,6 +88,89 @@ pub fn execute(_args: &LintArgs, root: &Path, out: &mut dyn Write) -> Result<Exi
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The follow-up policy's templates exist and are of the right kind, and
+/// no post-conference message is getting late.
+fn policy_problems(
+    root: &Path,
+    config: &crate::config::Config,
+    parts: &workspace::Parts,
+) -> Result<Vec<Problem>> {
+    let mut problems = Vec::new();
+    let f = &config.followup;
+    let mut named = vec![
+        (
+            "followup.template",
+            f.template.as_str(),
+            Some(Kind::FollowUp),
+        ),
+        (
+            "followup.checkin_template",
+            f.checkin_template.as_str(),
+            None,
+        ),
+        (
+            "followup.post_conference_template",
+            f.post_conference_template.as_str(),
+            None,
+        ),
+    ];
+    for (first, rule) in &f.templates {
+        named.push(("followup.templates", first.as_str(), None));
+        if let Some(t) = &rule.template {
+            named.push((
+                "followup.templates.*.template",
+                t.as_str(),
+                Some(Kind::FollowUp),
+            ));
+        }
+    }
+    for (key, name, kind) in named {
+        match parts.templates.list.get(name) {
+            None => problems.push(Problem::warning(
+                crate::config::FILE,
+                format!("{key} names `{name}`, but there is no templates/{name}.hbs"),
+            )),
+            Some(t) if kind.is_some_and(|k| k != t.kind) => problems.push(Problem::error(
+                t.file.display().to_string(),
+                format!("{key} uses `{name}` for follow-ups, so it needs `kind: follow-up` in its front matter"),
+            )),
+            Some(_) => {}
+        }
+    }
+    let policy = review::policy(config);
+    if !parts
+        .templates
+        .list
+        .contains_key(&policy.post_conference_template)
+    {
+        return Ok(problems);
+    }
+    // Only an existing journal is read: lint never creates one.
+    let state = root.join(".outreach");
+    let journal = if state.join("journal.sqlite").exists() {
+        Some(Journal::open(&state)?)
+    } else {
+        None
+    };
+    let today = workspace::now()?.with_timezone(&config.zone()).date_naive();
+    for contact in &parts.contacts {
+        let first_sent = match &journal {
+            Some(j) => j
+                .messages_for(&contact.id)?
+                .iter()
+                .any(|m| m.kind == "first-contact" && m.state == State::Sent),
+            None => false,
+        };
+        if let Some(w) = post_conference_late(contact, &policy, today, first_sent) {
+            problems.push(Problem::warning(
+                format!("{}, contact {}", contact.place(), contact.id),
+                w,
+            ));
+        }
+    }
+    Ok(problems)
 }
 
 fn plural(n: usize) -> &'static str {
