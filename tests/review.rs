@@ -109,6 +109,15 @@ fn follow_ups_come_due_in_business_days_only_for_the_silent() {
     assert_eq!(items[0]["due_now"], true);
     assert_has(items[0]["reason"].as_str().unwrap(), "7 business days");
 
+    // `draft` shows a follow-up in its thread too, for those it is planned for.
+    let drafts = at(&ws, DAY7B, &["draft", "follow-up", "--all"]);
+    assert_has(&drafts, "Subject: Re: A question for Dr. Diaz");
+    assert_has(&drafts, "skipped ada: no follow-up planned (replied)");
+    assert_has(
+        &drafts,
+        "skipped ben: no follow-up planned (do-not-contact)",
+    );
+
     // The follow-up shows in the thread, then goes to the outbox once.
     let shown = at(&ws, DAY7B, &["followup"]);
     assert_has(&shown, "Subject: Re: A question for Dr. Diaz");

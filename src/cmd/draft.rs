@@ -4,18 +4,21 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context as _, Result};
+use anyhow::{bail, Context as _, Result};
 use clap::Args;
 
 use ::imap::types::Flag;
 use chrono::{DateTime, Utc};
 
 use crate::cli::SelectArgs;
+use crate::cmd::followup::thread_of;
 use crate::cmd::send::{connect_imap, kind_name, once_key};
 use crate::compose::{compose, Composed};
 use crate::imap::{Imap, Special};
 use crate::journal::{Journal, NewMessage, State};
+use crate::policy::ActionKind;
 use crate::problem::{fail_on_errors, Problem};
+use crate::review::Book;
 use crate::template::{Kind, Template};
 use crate::workspace::{self, Workspace};
 
@@ -50,15 +53,45 @@ pub fn execute(args: &DraftArgs, ws: &Workspace, out: &mut dyn Write) -> Result<
     let now = workspace::now()?;
     let mut problems: Vec<Problem> = Vec::new();
     let mut drafts = Vec::new();
-    for contact in contacts {
-        if template.kind == Kind::FollowUp {
-            skipped.push(workspace::Skipped {
-                contact,
-                reason: "nothing sent to them yet to follow up on".into(),
-            });
-            continue;
+    // Follow-ups are drafted in their thread, as `followup` would write
+    // them; only an existing journal is read.
+    let history = match template.kind {
+        Kind::FollowUp if ws.state_dir().join("journal.sqlite").exists() => {
+            let journal = Journal::open(&ws.state_dir())?;
+            let book = Book::read(ws, &journal)?;
+            Some((journal, book))
         }
-        match compose(ws, template, contact, now, None, 0) {
+        _ => None,
+    };
+    for contact in contacts {
+        let mut thread = None;
+        if template.kind == Kind::FollowUp {
+            let next = history
+                .as_ref()
+                .map(|(j, b)| (j, b, b.review(contact, now)));
+            match next {
+                Some((j, b, r)) => match r.next.map(|a| a.kind) {
+                    Some(ActionKind::FollowUp { thread: t, step }) => {
+                        thread = Some(thread_of(b, j, contact, t, step, now, false)?);
+                    }
+                    _ => {
+                        skipped.push(workspace::Skipped {
+                            contact,
+                            reason: format!("no follow-up planned ({})", r.stage.label(now)),
+                        });
+                        continue;
+                    }
+                },
+                None => {
+                    skipped.push(workspace::Skipped {
+                        contact,
+                        reason: "nothing sent to them yet to follow up on".into(),
+                    });
+                    continue;
+                }
+            }
+        }
+        match compose(ws, template, contact, now, thread.as_ref(), 0) {
             Ok((c, warnings)) => {
                 problems.extend(warnings);
                 drafts.push(c);
@@ -72,6 +105,9 @@ pub fn execute(args: &DraftArgs, ws: &Workspace, out: &mut dyn Write) -> Result<
         eprintln!("{p}");
     }
     if args.imap_drafts {
+        if template.kind == Kind::FollowUp {
+            bail!("follow-ups are filed in their thread by `outreach followup --imap-drafts`");
+        }
         return to_drafts(ws, template, &drafts, skipped, now, out);
     }
     if let Some(dir) = &args.out {

@@ -186,7 +186,7 @@ pub fn plan<'w>(
 
 /// The thread follow-up `step` continues: the first message's subject and
 /// date, and the Message-IDs of every message in it so far.
-fn thread_of(
+pub fn thread_of(
     book: &Book,
     journal: &Journal,
     contact: &Contact,
