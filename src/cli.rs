@@ -30,16 +30,16 @@ pub enum Command {
     Lint(cmd::lint::LintArgs),
     Draft(cmd::draft::DraftArgs),
     Send(cmd::send::SendArgs),
-    Resolve(cmd::resolve::ResolveArgs),
     Check(cmd::check::CheckArgs),
-    Classify(cmd::classify::ClassifyArgs),
-    Doctor(cmd::doctor::DoctorArgs),
-    Log(cmd::log::LogArgs),
-    Mark(cmd::mark::MarkArgs),
     Status(cmd::status::StatusArgs),
     Due(cmd::due::DueArgs),
     Followup(cmd::followup::FollowupArgs),
+    Log(cmd::log::LogArgs),
+    Mark(cmd::mark::MarkArgs),
     Run(cmd::run::RunArgs),
+    Resolve(cmd::resolve::ResolveArgs),
+    Doctor(cmd::doctor::DoctorArgs),
+    Classify(cmd::classify::ClassifyArgs),
 }
 
 /// Which contacts: exactly one of --to, --tag, --all.
@@ -82,30 +82,34 @@ impl Cli {
 
 /// Runs the parsed command; output goes to `out`.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
+    // Commands that work without a (valid) workspace first.
     match &cli.command {
-        Command::Init(args) => cmd::init::execute(args, cli.workspace.as_deref(), out),
-        Command::Contacts(args) => {
-            cmd::contacts::execute(args, &Workspace::load(&cli.root()?)?, out)
-        }
-        Command::Lint(args) => cmd::lint::execute(args, &cli.root()?, out),
-        Command::Draft(args) => cmd::draft::execute(args, &Workspace::load(&cli.root()?)?, out),
-        Command::Send(args) => cmd::send::execute(args, &Workspace::load(&cli.root()?)?, out),
-        Command::Resolve(args) => cmd::resolve::execute(args, &Workspace::load(&cli.root()?)?, out),
-        Command::Check(args) => cmd::check::execute(args, &Workspace::load(&cli.root()?)?, out),
+        Command::Init(args) => return cmd::init::execute(args, cli.workspace.as_deref(), out),
+        Command::Lint(args) => return cmd::lint::execute(args, &cli.root()?, out),
         Command::Classify(args) => {
             // Outside a workspace a message can still be classified, just
             // without contacts to match.
             let ws = cli.root().ok().map(|r| Workspace::load(&r)).transpose()?;
-            cmd::classify::execute(args, ws.as_ref(), out)
+            return cmd::classify::execute(args, ws.as_ref(), out);
         }
-        Command::Status(args) => cmd::status::execute(args, &Workspace::load(&cli.root()?)?, out),
-        Command::Due(args) => cmd::due::execute(args, &Workspace::load(&cli.root()?)?, out),
-        Command::Followup(args) => {
-            cmd::followup::execute(args, &Workspace::load(&cli.root()?)?, out)
+        _ => {}
+    }
+    let ws = &Workspace::load(&cli.root()?)?;
+    match &cli.command {
+        Command::Contacts(args) => cmd::contacts::execute(args, ws, out),
+        Command::Draft(args) => cmd::draft::execute(args, ws, out),
+        Command::Send(args) => cmd::send::execute(args, ws, out),
+        Command::Resolve(args) => cmd::resolve::execute(args, ws, out),
+        Command::Check(args) => cmd::check::execute(args, ws, out),
+        Command::Status(args) => cmd::status::execute(args, ws, out),
+        Command::Due(args) => cmd::due::execute(args, ws, out),
+        Command::Followup(args) => cmd::followup::execute(args, ws, out),
+        Command::Run(args) => cmd::run::execute(args, ws, out),
+        Command::Log(args) => cmd::log::execute(args, ws, out),
+        Command::Mark(args) => cmd::mark::execute(args, ws, out),
+        Command::Doctor(args) => cmd::doctor::execute(args, ws, out),
+        Command::Init(_) | Command::Lint(_) | Command::Classify(_) => {
+            unreachable!("handled above")
         }
-        Command::Run(args) => cmd::run::execute(args, &Workspace::load(&cli.root()?)?, out),
-        Command::Log(args) => cmd::log::execute(args, &Workspace::load(&cli.root()?)?, out),
-        Command::Mark(args) => cmd::mark::execute(args, &Workspace::load(&cli.root()?)?, out),
-        Command::Doctor(args) => cmd::doctor::execute(args, &Workspace::load(&cli.root()?)?, out),
     }
 }

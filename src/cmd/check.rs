@@ -16,12 +16,15 @@ use crate::journal::{Event, Journal, MailboxMark, Message, NewEvent, State};
 use crate::template::long_date;
 use crate::workspace::{self, Workspace};
 
-/// Read new mail over IMAP and record replies, out-of-office answers and
-/// bounces, and messages you wrote to contacts from your own mail client
-/// (found in the Sent folder). Reads only what arrived since the last
-/// check, and never changes the mailbox: no flag is set, nothing moves.
+/// Read new mail and record replies, auto-replies and bounces.
+///
+/// Read new mail over IMAP and record replies, out-of-office answers and bounces, and messages you wrote to contacts from your own mail client (found in the Sent folder)
+///
+/// Reads only what arrived since the last check, and never changes the
+/// mailbox: no flag is set, nothing moves.
 ///
 /// Example: outreach check
+///
 /// Example: outreach check --json
 #[derive(Debug, Args)]
 pub struct CheckArgs {

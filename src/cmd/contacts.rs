@@ -9,6 +9,8 @@ use clap::Args;
 use crate::table;
 use crate::workspace::Workspace;
 
+/// List and check contacts.
+///
 /// List contacts (and check them: any error in a contact file fails).
 ///
 /// Example: outreach contacts --tag cardiology

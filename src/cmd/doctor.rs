@@ -12,9 +12,11 @@ use crate::secret;
 use crate::smtp::Smtp;
 use crate::workspace::Workspace;
 
-/// Try the SMTP and IMAP logins and TLS, list the special folders found,
-/// and say what is wrong in plain words. Sends nothing and changes nothing
-/// in the mailbox.
+/// Try the mail accounts and say plainly what is wrong.
+///
+/// Try the SMTP and IMAP logins and TLS, list the special folders found, and say what is wrong in plain words
+///
+/// Sends nothing and changes nothing in the mailbox.
 ///
 /// Example: outreach doctor
 #[derive(Debug, Args)]

@@ -22,10 +22,14 @@ use crate::review::Book;
 use crate::template::{Kind, Template};
 use crate::workspace::{self, Workspace};
 
-/// Render a template for the chosen contacts and show the messages, or
-/// write them as .eml files. Sends nothing.
+/// Render a template for the chosen contacts, without sending.
+///
+/// Render a template for the chosen contacts and show the messages, or write them as .eml files
+///
+/// Sends nothing.
 ///
 /// Example: outreach draft intro --all
+///
 /// Example: outreach draft post-conference --tag asco-2026 --out drafts/
 #[derive(Debug, Args)]
 pub struct DraftArgs {

@@ -15,11 +15,14 @@ use crate::review::Book;
 use crate::table;
 use crate::workspace::{self, Workspace};
 
-/// List what is due now (follow-ups, mentor check-ins, post-conference
-/// notes) and what comes next, with the reason for each. Sends nothing;
-/// `outreach followup` writes them.
+/// List what is due now and what comes next.
+///
+/// List what is due now (follow-ups, mentor check-ins, post-conference notes) and what comes next, with the reason for each
+///
+/// Sends nothing; `outreach followup` writes them.
 ///
 /// Example: outreach due
+///
 /// Example: outreach due --json
 #[derive(Debug, Args)]
 pub struct DueArgs {

@@ -25,6 +25,8 @@ use crate::template::{Template, Thread};
 use crate::workspace::{self, Workspace};
 use crate::{secret, table};
 
+/// Write what is due, in the right thread.
+///
 /// Write what is due: follow-ups in the thread of the first message (Re:
 /// subject, In-Reply-To and References), mentor check-ins and
 /// post-conference notes. Shows them; `--send` sends them (journal, once
@@ -32,7 +34,9 @@ use crate::{secret, table};
 /// Drafts folder to send from your own client.
 ///
 /// Example: outreach followup
+///
 /// Example: outreach followup --to okafor --send
+///
 /// Example: outreach followup --imap-drafts --quote
 #[derive(Debug, Args)]
 pub struct FollowupArgs {

@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Context as _, Result};
 use clap::Args;
 
+/// Create a workspace from the sample.
+///
 /// Create a workspace: outreach.yaml, sample contacts and templates, ready
 /// for `outreach lint` and `outreach draft`. Refuses to overwrite any file.
 ///

@@ -16,6 +16,8 @@ use crate::review;
 use crate::template::{Input, Kind, Thread};
 use crate::workspace::{self, Workspace};
 
+/// Check the whole workspace before anything is sent.
+///
 /// Check config, contacts and templates: every template rendered for every
 /// contact it may go to. Errors exit 1; warnings are advice.
 ///

@@ -12,6 +12,8 @@ use crate::journal::{Journal, State};
 use crate::table;
 use crate::workspace::Workspace;
 
+/// Show one contact's timeline.
+///
 /// Show one contact's timeline: every message written to them (with its
 /// state), every reply, auto-reply and bounce found, and what you marked.
 ///

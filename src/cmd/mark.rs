@@ -9,12 +9,15 @@ use clap::{Args, ValueEnum};
 use crate::journal::{Event, Journal};
 use crate::workspace::{self, Workspace};
 
+/// Record what happened outside email.
+///
 /// Record something that happened outside email: they answered on
 /// LinkedIn or by phone, you met, they asked not to be contacted, or the
 /// address is dead. Follow-ups stop after replied, met, do-not-contact and
 /// bounced; `status` and `log` show the mark.
 ///
 /// Example: outreach mark okafor replied --note "answered on LinkedIn"
+///
 /// Example: outreach mark nunez do-not-contact --note "asked by phone"
 #[derive(Debug, Args)]
 pub struct MarkArgs {

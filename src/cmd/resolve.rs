@@ -9,12 +9,14 @@ use clap::{Args, ValueEnum};
 use crate::journal::{Journal, State};
 use crate::workspace::{self, Workspace};
 
-/// Say whether a message went out. A message is uncertain when the process
-/// stopped while handing it to the server; outreach never resends it on
-/// its own. Look in your Sent folder (or ask the recipient), then record
-/// what happened. `unsent` lets the next `send` send it. A draft (in
-/// outbox/ or the Drafts folder) that you sent yourself is recorded the
-/// same way, so its follow-ups are timed from it.
+/// Say whether a message went out
+///
+/// A message is uncertain when the process stopped while handing it to the
+/// server; outreach never resends it on its own. Look in your Sent folder
+/// (or ask the recipient), then record what happened. `unsent` lets the
+/// next `send` send it. A draft (in outbox/ or the Drafts folder) that you
+/// sent yourself is recorded the same way, so its follow-ups are timed from
+/// it.
 ///
 /// Example: outreach resolve 12 sent
 #[derive(Debug, Args)]

@@ -13,6 +13,8 @@ use crate::policy::ActionKind;
 use crate::review::Book;
 use crate::workspace::{self, Workspace};
 
+/// One quiet pass for cron or a systemd timer: check, then handle what is due.
+///
 /// One pass for cron or a systemd timer: check the mailboxes, then
 /// prepare what is due. By default nothing is sent: due messages go to
 /// your Drafts folder (or outbox/ without an IMAP account) to read and
@@ -21,6 +23,7 @@ use crate::workspace::{self, Workspace};
 /// once, and the output is empty when nothing happened.
 ///
 /// Example: outreach run
+///
 /// Example (crontab): */10 * * * * cd ~/outreach && outreach run >> run.log 2>&1
 #[derive(Debug, Args)]
 pub struct RunArgs {

@@ -20,6 +20,8 @@ use crate::template::{Kind, Template};
 use crate::workspace::{self, Workspace};
 use crate::{review, secret, table};
 
+/// Send a template to the chosen contacts, once each.
+///
 /// Send a template to the chosen contacts: shows the plan (who, which
 /// template, which account, what is skipped and why) and asks before
 /// sending. A first-contact template goes to a contact once, ever; a rerun
@@ -27,6 +29,7 @@ use crate::{review, secret, table};
 /// the messages are written to outbox/ as .eml files.
 ///
 /// Example: outreach send intro --tag cardiology
+///
 /// Example: outreach send post-conference --to nunez,rahman --yes
 #[derive(Debug, Args)]
 pub struct SendArgs {

@@ -15,12 +15,15 @@ use crate::review::Book;
 use crate::table;
 use crate::workspace::{self, Workspace};
 
+/// The review: where every contact stands and what comes next.
+///
 /// The review: per contact, where things stand (not contacted, waiting N
 /// days, followed up, replied, auto-reply, bounced, do-not-contact), the
 /// last message and the next action with its date; then the totals and
 /// the reply rate by template.
 ///
 /// Example: outreach status --waiting
+///
 /// Example: outreach status --tag cardiology --json
 #[derive(Debug, Args)]
 pub struct StatusArgs {
