@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc, Weekday};
 
 use crate::config::Config;
 use crate::contact::Contact;
-use crate::journal::{Event, Journal, Message, State};
+use crate::journal::{Event, Fact, Journal, Message, State};
 use crate::policy::{self, Calendar, Happened, Mark, Policy, Review, Rule, What};
 use crate::template::Kind;
 use crate::workspace::Workspace;
@@ -46,8 +46,12 @@ pub fn bounce_applies(e: &Event, contact: &Contact) -> bool {
         .detail
         .as_deref()
         .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
-        .and_then(|d| d["failed_address"].as_str().map(str::to_lowercase));
-    failed.is_none_or(|f| contact.addresses().any(|a| a.eq_ignore_ascii_case(&f)))
+        .and_then(|d| d["failed_address"].as_str().map(str::to_string));
+    still_their_address(failed.as_deref(), contact)
+}
+
+fn still_their_address(failed: Option<&str>, contact: &Contact) -> bool {
+    failed.is_none_or(|f| contact.addresses().any(|a| a.eq_ignore_ascii_case(f)))
 }
 
 fn kind_of(name: &str) -> Kind {
@@ -59,13 +63,13 @@ fn kind_of(name: &str) -> Kind {
 }
 
 /// What a journal event means to the policy (None: nothing it weighs).
-fn what(e: &Event, contact: &Contact) -> Option<What> {
+fn what(e: &Fact, contact: &Contact) -> Option<What> {
     Some(match e.kind.as_str() {
         "reply" => What::Reply,
         "auto-reply" => What::AutoReply {
             return_date: e.until,
         },
-        "bounce" if bounce_applies(e, contact) => What::Bounce,
+        "bounce" if still_their_address(e.failed_address.as_deref(), contact) => What::Bounce,
         "wrote" => What::Wrote,
         "marked-replied" => What::Marked(Mark::Replied),
         "marked-met" => What::Marked(Mark::Met),
@@ -83,7 +87,7 @@ pub struct Book<'w> {
     holidays: Vec<NaiveDate>,
     /// Messages by contact, oldest first.
     pub messages: HashMap<String, Vec<Message>>,
-    events: HashMap<String, Vec<Event>>,
+    events: HashMap<String, Vec<Fact>>,
 }
 
 impl<'w> Book<'w> {
@@ -92,11 +96,9 @@ impl<'w> Book<'w> {
         for m in journal.messages()? {
             messages.entry(m.contact.clone()).or_default().push(m);
         }
-        let mut events: HashMap<String, Vec<Event>> = HashMap::new();
-        for e in journal.events()? {
-            if let Some(c) = &e.contact {
-                events.entry(c.clone()).or_default().push(e);
-            }
+        let mut events: HashMap<String, Vec<Fact>> = HashMap::new();
+        for e in journal.facts()? {
+            events.entry(e.contact.clone()).or_default().push(e);
         }
         Ok(Book {
             ws,

@@ -1,0 +1,212 @@
+//! Benchmark of the review (`outreach status`): a generated workspace of
+//! 10,000 contacts and a journal of 15,000 messages and 50,000 events
+//! (replies, out-of-office answers, bounces, the user's own mail, marks).
+//! Prints the time of each phase in process, and the wall time of the
+//! release binary's `status` (median of 5 runs), which includes loading
+//! and checking every contact file. Goal: status under 200 ms.
+//!
+//! Run: cargo bench --bench review [-- CONTACTS]
+//! (BENCH_DIR=path keeps the generated workspace there, for profiling.)
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use outreach::journal::{Event, Journal, MailboxMark, NewMessage, State};
+use outreach::review::Book;
+use outreach::workspace::Workspace;
+
+const EVENTS_PER_CONTACT: usize = 5;
+
+fn main() {
+    let n: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(10_000);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kept = std::env::var_os("BENCH_DIR").map(std::path::PathBuf::from);
+    let root = kept.as_deref().unwrap_or(dir.path());
+    if let Some(k) = &kept {
+        let _ = std::fs::remove_dir_all(k);
+        std::fs::create_dir_all(k).unwrap();
+    }
+    let now: DateTime<Utc> = "2026-12-20T15:00:00Z".parse().unwrap();
+    generate(root, n, now);
+
+    let t = Instant::now();
+    let ws = Workspace::load(root).expect("the generated workspace loads");
+    let load = t.elapsed();
+    let t = Instant::now();
+    let journal = Journal::open(&ws.state_dir()).unwrap();
+    let book = Book::read(&ws, &journal).unwrap();
+    let read = t.elapsed();
+    let t = Instant::now();
+    let reviews = book.review_all(now);
+    let review = t.elapsed();
+    let due = reviews
+        .iter()
+        .filter(|(_, r)| r.next.as_ref().is_some_and(|a| a.due <= now))
+        .count();
+
+    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/outreach");
+    let mut runs: Vec<Duration> = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            let status = Command::new(&bin)
+                .args(["status"])
+                .current_dir(root)
+                .env("OUTREACH_NOW", now.to_rfc3339())
+                .stdout(Stdio::null())
+                .status()
+                .expect("run target/release/outreach (cargo build --release first)");
+            assert!(status.success());
+            t.elapsed()
+        })
+        .collect();
+    runs.sort();
+    let messages = journal.messages().unwrap().len();
+    let events = journal.events().unwrap().len();
+
+    println!("contacts: {n}, journal: {messages} messages, {events} events; {due} due now");
+    println!("load + validate contacts: {:>7.1} ms", ms(load));
+    println!("read the journal:         {:>7.1} ms", ms(read));
+    println!("review every contact:     {:>7.1} ms", ms(review));
+    println!(
+        "outreach status (binary): {:>7.1} ms median of 5 (min {:.1}, max {:.1}); goal < 200 ms",
+        ms(runs[2]),
+        ms(runs[0]),
+        ms(runs[4])
+    );
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// The repository's config and templates, `n` contacts in lists of 500,
+/// and a journal: an intro to each, a follow-up to every other one, and
+/// five events each.
+fn generate(root: &Path, n: usize, now: DateTime<Utc>) {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(repo.join("outreach.yaml"), root.join("outreach.yaml")).unwrap();
+    std::fs::create_dir_all(root.join("templates/partials")).unwrap();
+    for rel in [
+        "templates/intro.hbs",
+        "templates/follow-up.hbs",
+        "templates/update.hbs",
+        "templates/post-conference.hbs",
+        "templates/partials/signature.hbs",
+    ] {
+        std::fs::copy(repo.join(rel), root.join(rel)).unwrap();
+    }
+    let contacts = root.join("contacts");
+    std::fs::create_dir_all(&contacts).unwrap();
+    let zones = [
+        "America/Chicago",
+        "Europe/London",
+        "Asia/Singapore",
+        "America/New_York",
+    ];
+    let mut list = String::new();
+    for i in 0..n {
+        list.push_str(&format!(
+            "- id: c{i:05}\n  name: Ngozi Okonkwo-Adeyemi {i}\n  title: Dr.\n  email: contact{i}@example.net\n  \
+             specialty: Cardiology\n  timezone: {}\n  tags: [bench]\n{}",
+            zones[i % zones.len()],
+            if i % 10 == 0 { "  cadence: 6 weeks\n  vars: { update: my research is going well }\n" } else { "" }
+        ));
+        if (i + 1) % 500 == 0 || i + 1 == n {
+            std::fs::write(contacts.join(format!("list{:03}.yaml", i / 500)), &list).unwrap();
+            list.clear();
+        }
+    }
+
+    let mut journal = Journal::open(&root.join(".outreach")).unwrap();
+    let start = now - chrono::Duration::days(60);
+    let ids: Vec<String> = (0..n).map(|i| format!("c{i:05}")).collect();
+    let emails: Vec<String> = (0..n).map(|i| format!("contact{i}@example.net")).collect();
+    let intro: Vec<NewMessage> = (0..n)
+        .map(|i| NewMessage {
+            contact: &ids[i],
+            template: "intro",
+            kind: "first-contact",
+            step: 0,
+            thread: None,
+            once_key: Some(format!("first:{}:intro", ids[i])),
+            recipient: &emails[i],
+            transport: "smtp",
+            not_before: None,
+        })
+        .collect();
+    let first = journal
+        .queue_all(&intro, start, |_, id| {
+            Ok((format!("m{id}@example.org"), "Hi".into(), b"x".to_vec()))
+        })
+        .unwrap();
+    let follow: Vec<NewMessage> = (0..n)
+        .step_by(2)
+        .map(|i| NewMessage {
+            contact: &ids[i],
+            template: "follow-up",
+            kind: "follow-up",
+            step: 1,
+            thread: Some(first[i]),
+            once_key: Some(format!("followup:{}:1", first[i])),
+            recipient: &emails[i],
+            transport: "smtp",
+            not_before: None,
+        })
+        .collect();
+    let later = start + chrono::Duration::days(10);
+    let second = journal
+        .queue_all(&follow, later, |_, id| {
+            Ok((format!("m{id}@example.org"), "Re: Hi".into(), b"x".to_vec()))
+        })
+        .unwrap();
+    for id in first.iter().chain(&second) {
+        journal.start_sending(*id, start).unwrap();
+    }
+    for id in &first {
+        journal
+            .finish(*id, State::Sent, Some("250 ok"), start)
+            .unwrap();
+    }
+    for id in &second {
+        journal
+            .finish(*id, State::Sent, Some("250 ok"), later)
+            .unwrap();
+    }
+
+    let kinds = ["auto-reply", "wrote", "reply", "marked-met", "bounce"];
+    let mut events = Vec::with_capacity(n * EVENTS_PER_CONTACT);
+    for (i, id) in ids.iter().enumerate() {
+        for k in 0..EVENTS_PER_CONTACT {
+            // Most contacts hear nothing back; some reply, some bounce.
+            let kind = match (i % 7, k) {
+                (0, 4) => "reply",
+                (1, 4) => "bounce",
+                _ => kinds[k % 3],
+            };
+            events.push(Event {
+                id: 0,
+                contact: Some(id.clone()),
+                kind: kind.to_string(),
+                at: start + chrono::Duration::days(1 + k as i64 * 3),
+                message: Some(first[i]),
+                mailbox: Some("INBOX".into()),
+                uid: Some((i * EVENTS_PER_CONTACT + k) as u32 + 1),
+                source_id: Some(format!("e{i}.{k}@example.net")),
+                until: (kind == "auto-reply")
+                    .then(|| (start + chrono::Duration::days(20)).date_naive()),
+                summary: format!("{kind} from {id}"),
+                detail: None,
+            });
+        }
+    }
+    let mark = MailboxMark {
+        uid_validity: 1,
+        last_uid: events.len() as u32,
+    };
+    journal.record_check("INBOX", mark, &events, now).unwrap();
+}
