@@ -512,11 +512,12 @@ impl Journal {
         Ok(())
     }
 
-    /// A drafted message found in the Sent folder: the user sent it at
-    /// `at` from their own client.
-    pub fn draft_was_sent(&self, id: i64, at: DateTime<Utc>, note: &str) -> Result<()> {
+    /// A drafted or uncertain message found in the Sent folder: it went
+    /// out at `at` (the user sent the draft, or the server took the
+    /// message before the process stopped).
+    pub fn found_sent(&self, id: i64, at: DateTime<Utc>, note: &str) -> Result<()> {
         self.conn.execute(
-            "UPDATE messages SET state = 'sent', sent_at = ?2, updated_at = ?2, server_reply = ?3 WHERE id = ?1 AND state = 'drafted'",
+            "UPDATE messages SET state = 'sent', sent_at = ?2, updated_at = ?2, server_reply = ?3 WHERE id = ?1 AND state IN ('drafted', 'uncertain')",
             params![id, ts(at), note],
         )?;
         Ok(())
@@ -749,6 +750,21 @@ mod tests {
             summary: "Dr. Okafor replied".into(),
             detail: None,
         }
+    }
+
+    #[test]
+    fn only_drafts_and_uncertain_messages_are_found_sent() {
+        let mut j = Journal::in_memory().unwrap();
+        let a = queue(&mut j, "a").unwrap();
+        let b = queue(&mut j, "b").unwrap();
+        j.start_sending(a, now()).unwrap();
+        j.recover(now()).unwrap();
+        let later = now() + chrono::Duration::hours(1);
+        j.found_sent(a, later, "found in Sent").unwrap();
+        j.found_sent(b, later, "found in Sent").unwrap();
+        let a = j.get(a).unwrap().unwrap();
+        assert_eq!((a.state, a.sent_at), (State::Sent, Some(later)));
+        assert_eq!(j.get(b).unwrap().unwrap().state, State::Queued);
     }
 
     #[test]

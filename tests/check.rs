@@ -42,6 +42,10 @@ impl Mail {
             "templates/intro.hbs",
             "---\nsubject: \"A question for {{salutation}}\"\n---\nDear {{salutation}},\n\nWould you have 15 minutes for a short call?\n\nAmina\n",
         );
+        ws.write(
+            "templates/follow-up.hbs",
+            "---\nkind: follow-up\n---\nDear {{salutation}},\n\nFollowing up ({{thread.step}}) on my note of {{thread.sent_on}}.\n\nAmina\n",
+        );
         let c = &s.catchall_domain;
         ws.write(
             "contacts/all.yaml",

@@ -67,10 +67,6 @@ fn five_intros_over_simulated_weeks() {
         "outreach.yaml",
         &format!("{cfg}send_window: {{ hours: \"08:00-18:00\" }}\nlimits: {{ per_day: 50, pause_seconds: 0 }}\n"),
     );
-    m.ws.write(
-        "templates/follow-up.hbs",
-        "---\nkind: follow-up\n---\nDear {{salutation}},\n\nFollowing up ({{thread.step}}) on my note of {{thread.sent_on}}.\n\nAmina\n",
-    );
     let (u, c) = (&m.uniq, &s.catchall_domain);
 
     // Day 0 is the last weekday before today, so that the real bounce
@@ -237,4 +233,61 @@ fn five_intros_over_simulated_weeks() {
     assert_eq!(status["summary"]["bounced"], 1);
     let table = m.ok(&["status"], &rfc3339(end));
     assert_has(&table, "replied 2 (40%)");
+}
+
+#[test]
+fn run_files_due_follow_ups_as_drafts_once_and_times_the_next_from_the_real_send() {
+    let _g = stack::shared();
+    let s = Stack::get();
+    let m = Mail::new(&s, "unattended");
+    let day0 = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+    let sent = Utc.from_utc_datetime(&day0.and_hms_opt(15, 0, 0).unwrap());
+    m.ok(
+        &[
+            "send",
+            "intro",
+            "--to",
+            "okafor",
+            "--yes",
+            "--now",
+            "--no-pace",
+        ],
+        &rfc3339(sent),
+    );
+    // Due on Thu 3 Dec: filed in Drafts, once; nothing is sent.
+    let t1 = noon(weekdays_after(day0, 7));
+    let out = m.ok(&["run"], &rfc3339(t1));
+    assert_has(&out, "okafor: follow-up filed in Drafts");
+    assert_eq!(m.ok(&["run"], &rfc3339(t1)), "");
+    let mut imap = s.login(&m.user, &m.password);
+    assert_eq!(imap.examine("Drafts").unwrap().exists, 1);
+    let flags = imap.flags("Drafts", 1).unwrap();
+    assert!(flags.iter().any(|f| f.contains("Draft")), "{flags:?}");
+    assert_has(&m.ok(&["due"], &rfc3339(t1)), "in your Drafts folder since");
+    let status: Value = serde_json::from_str(&m.ok(&["status", "--json"], &rfc3339(t1))).unwrap();
+    assert_eq!(status["contacts"][0]["stage"], "waiting");
+
+    // Two days later the user sends the draft from their client: the
+    // next run sees it in Sent, and the second follow-up is timed from it.
+    let draft = m
+        .journal()
+        .messages_for("okafor")
+        .unwrap()
+        .into_iter()
+        .find(|x| x.step == 1)
+        .unwrap();
+    let raw = m.journal().raw(draft.id).unwrap();
+    imap.append("Sent", &raw, &[::imap::types::Flag::Seen])
+        .unwrap();
+    let t_sent = t1 + Duration::days(2);
+    let out = m.ok(&["run"], &rfc3339(t_sent));
+    assert_has(
+        &out,
+        "You sent your follow-up draft to Dr. Okafor from your mail client",
+    );
+    let due: Value = serde_json::from_str(&m.ok(&["due", "--json"], &rfc3339(t_sent))).unwrap();
+    let next: DateTime<Utc> = due["items"][0]["due"].as_str().unwrap().parse().unwrap();
+    // The draft's Date header is when it was filed (t1): 14 days from it.
+    assert_eq!(next, t1 + Duration::days(14));
+    assert_eq!(due["items"][0]["action"], "follow-up 2");
 }

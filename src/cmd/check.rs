@@ -45,7 +45,8 @@ pub struct Report {
     pub mailboxes: Vec<(String, usize, bool)>,
     /// Events recorded for the first time.
     pub new: Vec<Event>,
-    /// Drafts the user sent from their own client.
+    /// Drafts the user sent from their own client, and uncertain
+    /// messages that did go out.
     pub drafts_sent: Vec<Message>,
 }
 
@@ -102,12 +103,18 @@ pub fn print(
         writeln!(out, "{}", sentence(ws, journal, e)?)?;
     }
     for m in &report.drafts_sent {
-        writeln!(
-            out,
-            "You sent your {} draft to {} from your mail client",
-            m.template,
-            name_of(ws, &m.contact)
-        )?;
+        let (t, who) = (&m.template, name_of(ws, &m.contact));
+        if m.transport == "drafts" {
+            writeln!(
+                out,
+                "You sent your {t} draft to {who} from your mail client"
+            )?;
+        } else {
+            writeln!(
+                out,
+                "Your {t} to {who} went out after all (found in the Sent folder)"
+            )?;
+        }
     }
     for (m, _, rescan) in &report.mailboxes {
         if *rescan {
@@ -336,8 +343,8 @@ fn read_mailbox(
             let finding = classify::classify(&raw, &known);
             match event(mailbox, info.uid_validity, *uid, &finding, facts, now) {
                 Found::Event(e) => events.push(e),
-                Found::DraftSent(id, at) => {
-                    journal.draft_was_sent(id, at, &format!("found in {mailbox}"))?;
+                Found::SentAfterAll(id, at) => {
+                    journal.found_sent(id, at, &format!("found in {mailbox}"))?;
                     if let Some(m) = journal.get(id)? {
                         report.drafts_sent.push(m);
                     }
@@ -370,8 +377,9 @@ fn read_mailbox(
 
 enum Found {
     Event(NewEvent),
-    /// A message we filed as a draft, now in the Sent folder.
-    DraftSent(i64, DateTime<Utc>),
+    /// A message we filed as a draft, or were unsure went out, now seen
+    /// in the Sent folder.
+    SentAfterAll(i64, DateTime<Utc>),
     Nothing,
 }
 
@@ -392,11 +400,11 @@ fn event(
         .map(|(row, _)| *row);
     let kind = match f.kind {
         classify::Kind::Own => {
-            // Our own message (a copy filed in Sent, or a draft the user
-            // has now sent) is not news, except that a draft went out.
+            // Our own message (a copy filed in Sent) is not news, except
+            // that a draft or an uncertain message did go out.
             if let Some((row, state)) = f.message_id.as_ref().and_then(|id| facts.ours.get(id)) {
-                return if *state == State::Drafted {
-                    Found::DraftSent(*row, at)
+                return if matches!(state, State::Drafted | State::Uncertain) {
+                    Found::SentAfterAll(*row, at)
                 } else {
                     Found::Nothing
                 };
