@@ -87,6 +87,26 @@ pub fn compose<'a>(
     ))
 }
 
+/// As `compose`, for the journal's queue: the Message-ID, subject and
+/// bytes, with any problem as one error.
+pub fn compose_raw(
+    ws: &Workspace,
+    template: &Template,
+    contact: &Contact,
+    now: DateTime<Utc>,
+    follow_up: Option<&FollowUpOf>,
+    salt: u64,
+) -> Result<(String, String, Vec<u8>)> {
+    let (m, _) = compose(ws, template, contact, now, follow_up, salt).map_err(|p| {
+        anyhow::anyhow!(p
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n"))
+    })?;
+    Ok((m.message_id, m.rendered.subject, m.email.formatted()))
+}
+
 /// `text` with each line marked as quoted.
 fn quote(text: &str) -> String {
     text.trim_end()

@@ -197,17 +197,14 @@ impl Imap {
     /// The folder with the SPECIAL-USE attribute, if the server names one.
     pub fn special(&mut self, which: Special) -> Result<Option<String>> {
         let want = match which {
-            Special::Sent => NameAttribute::Sent,
-            Special::Drafts => NameAttribute::Drafts,
+            Special::Sent => "\\Sent",
+            Special::Drafts => "\\Drafts",
         };
-        let names = self
-            .session
-            .list(Some(""), Some("*"))
-            .context("listing folders")?;
-        Ok(names
-            .iter()
-            .find(|n| n.attributes().contains(&want))
-            .map(|n| n.name().to_string()))
+        Ok(self
+            .folders()?
+            .into_iter()
+            .find(|(_, attrs)| attrs.iter().any(|a| a == want))
+            .map(|(name, _)| name))
     }
 
     /// Adds a message to `mailbox` with the given flags.

@@ -92,6 +92,16 @@ impl Mail {
         serde_json::from_str(&self.ok(&["check", "--json"], LATER)).unwrap()
     }
 
+    /// Sends the intro to `who` (a contact id, or "--all") at `now`.
+    pub fn intro(&self, who: &str, now: &str) -> String {
+        let mut args = vec!["send", "intro"];
+        if who != "--all" {
+            args.push("--to");
+        }
+        args.extend([who, "--yes", "--now", "--no-pace"]);
+        self.ok(&args, now)
+    }
+
     pub fn journal(&self) -> Journal {
         Journal::open(&self.ws.path().join(".outreach")).unwrap()
     }
@@ -163,10 +173,7 @@ fn check_records_replies_auto_replies_bounces_and_own_mail_once() {
     let m = Mail::new(&s, "check");
     let u = &m.uniq;
     let c = &s.catchall_domain;
-    m.ok(
-        &["send", "intro", "--all", "--yes", "--now", "--no-pace"],
-        crate::util::NOW,
-    );
+    m.intro("--all", crate::util::NOW);
     // A threaded reply, an unthreaded one from an alias, an out-of-office
     // answer, a newsletter; and the bounce Postfix makes for li.
     s.deliver(
@@ -320,18 +327,7 @@ fn check_text_says_who_replied_after_what() {
     let m = Mail::new(&s, "words");
     let u = &m.uniq;
     let c = &s.catchall_domain;
-    m.ok(
-        &[
-            "send",
-            "intro",
-            "--to",
-            "okafor",
-            "--yes",
-            "--now",
-            "--no-pace",
-        ],
-        crate::util::NOW,
-    );
+    m.intro("okafor", crate::util::NOW);
     s.deliver(
         &format!("okafor.{u}@{c}"),
         &m.user,
@@ -392,18 +388,7 @@ fn a_connection_dropped_mid_check_keeps_the_journal_whole() {
     let m = Mail::new(&s, "drop");
     let u = &m.uniq;
     let c = &s.catchall_domain;
-    m.ok(
-        &[
-            "send",
-            "intro",
-            "--to",
-            "okafor",
-            "--yes",
-            "--now",
-            "--no-pace",
-        ],
-        crate::util::NOW,
-    );
+    m.intro("okafor", crate::util::NOW);
     let ours = m.message_id("okafor");
     // 1,200 messages, every 100th a reply from Dr. Okafor.
     let mut imap = s.login(&m.user, &m.password);

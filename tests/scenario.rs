@@ -242,18 +242,7 @@ fn run_files_due_follow_ups_as_drafts_once_and_times_the_next_from_the_real_send
     let m = Mail::new(&s, "unattended");
     let day0 = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
     let sent = Utc.from_utc_datetime(&day0.and_hms_opt(15, 0, 0).unwrap());
-    m.ok(
-        &[
-            "send",
-            "intro",
-            "--to",
-            "okafor",
-            "--yes",
-            "--now",
-            "--no-pace",
-        ],
-        &rfc3339(sent),
-    );
+    m.intro("okafor", &rfc3339(sent));
     // Due on Thu 3 Dec: filed in Drafts, once; nothing is sent.
     let t1 = noon(weekdays_after(day0, 7));
     let out = m.ok(&["run"], &rfc3339(t1));

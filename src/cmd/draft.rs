@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use crate::cli::SelectArgs;
 use crate::cmd::followup::thread_of;
 use crate::cmd::send::{connect_imap, kind_name, once_key};
-use crate::compose::{compose, Composed};
+use crate::compose::{compose, compose_raw, Composed};
 use crate::imap::{Imap, Special};
 use crate::journal::{Journal, NewMessage, State};
 use crate::policy::ActionKind;
@@ -208,15 +208,7 @@ fn to_drafts<'a>(
         })
         .collect();
     let ids = journal.queue_all(&items, now, |i, salt| {
-        let (m, _) =
-            compose(ws, template, fresh[i].0.contact, now, None, salt as u64).map_err(|p| {
-                anyhow::anyhow!(p
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("\n"))
-            })?;
-        Ok((m.message_id, m.rendered.subject, m.email.formatted()))
+        compose_raw(ws, template, fresh[i].0.contact, now, None, salt as u64)
     })?;
     let filed = file_drafts(&journal, &mut imap, &folder, &ids)?;
     let _ = imap.logout();

@@ -10,9 +10,10 @@ use clap::Args;
 
 use crate::cmd::draft::{drafts_folder, file_drafts};
 use crate::cmd::send::{
-    confirm, connect_imap, deliver, kind_name, local_in, send_window, write_outbox, Outcome,
+    confirm, connect_imap, deliver, kind_name, local_in, send_window, smtp_session, write_outbox,
+    Outcome,
 };
-use crate::compose::{compose, FollowUpOf};
+use crate::compose::{compose, compose_raw, FollowUpOf};
 use crate::contact::Contact;
 use crate::journal::{Journal, NewMessage, State};
 use crate::message::Threading;
@@ -20,10 +21,9 @@ use crate::policy::{Action, ActionKind};
 use crate::problem::{fail_on_errors, Problem};
 use crate::review::Book;
 use crate::schedule;
-use crate::smtp::Smtp;
+use crate::table;
 use crate::template::{Template, Thread};
 use crate::workspace::{self, Workspace};
-use crate::{secret, table};
 
 /// Write what is due, in the right thread.
 ///
@@ -394,19 +394,8 @@ pub fn carry_out(
     if go.confirm {
         confirm(&format!("Send {} message(s)?", ready.len()))?;
     }
-    let smtp = match (&ws.config.smtp, go.via) {
-        (Some(account), Via::Send) => {
-            let password = match &account.username {
-                Some(_) => Some(secret::password(account, "smtp")?),
-                None => None,
-            };
-            Some(Smtp::connect(
-                account,
-                &ws.root,
-                ws.config.domain(),
-                password,
-            )?)
-        }
+    let smtp = match go.via {
+        Via::Send => smtp_session(ws)?,
         _ => None,
     };
     let mut imap = match go.via {
@@ -439,7 +428,7 @@ pub fn carry_out(
         .collect();
     ids.extend(journal.queue_all(&items, now, |i, salt| {
         let p = fresh[i];
-        let (m, _) = compose(
+        compose_raw(
             ws,
             p.template,
             p.contact,
@@ -447,14 +436,6 @@ pub fn carry_out(
             p.follow_up.as_ref(),
             salt as u64,
         )
-        .map_err(|e| {
-            anyhow::anyhow!(e
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n"))
-        })?;
-        Ok((m.message_id, m.rendered.subject, m.email.formatted()))
     })?);
     let outcome = match go.via {
         Via::Send => deliver(ws, journal, smtp.as_ref(), &ids, go.pace)?,

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use clap::Args;
 
 use crate::cli::SelectArgs;
-use crate::compose::compose;
+use crate::compose::{compose, compose_raw};
 use crate::contact::Contact;
 use crate::imap::{Imap, Special};
 use crate::journal::{Event, Journal, NewMessage, State};
@@ -216,21 +216,7 @@ pub fn execute(args: &SendArgs, ws: &Workspace, out: &mut dyn Write) -> Result<E
     }
 
     // Log in before anything is queued: a wrong password sends nothing.
-    let smtp = match &ws.config.smtp {
-        Some(account) => {
-            let password = match &account.username {
-                Some(_) => Some(secret::password(account, "smtp")?),
-                None => None,
-            };
-            Some(Smtp::connect(
-                account,
-                &ws.root,
-                ws.config.domain(),
-                password,
-            )?)
-        }
-        None => None,
-    };
+    let smtp = smtp_session(ws)?;
     let transport = if smtp.is_some() { "smtp" } else { "outbox" };
 
     let mut ids = Vec::new();
@@ -268,15 +254,7 @@ pub fn execute(args: &SendArgs, ws: &Workspace, out: &mut dyn Write) -> Result<E
     }
     // Every new message is committed as queued before the first goes out.
     ids.extend(journal.queue_all(&new_messages, now, |i, salt| {
-        let (m, _) =
-            compose(ws, template, new_contacts[i], now, None, salt as u64).map_err(|p| {
-                anyhow::anyhow!(p
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("\n"))
-            })?;
-        Ok((m.message_id, m.rendered.subject, m.email.formatted()))
+        compose_raw(ws, template, new_contacts[i], now, None, salt as u64)
     })?);
     let outcome = deliver(ws, &journal, smtp.as_ref(), &ids, !args.no_pace)?;
     outcome.report(out)?;
@@ -548,6 +526,23 @@ impl<'a> SentCopy<'a> {
         let (imap, folder) = self.conn.as_mut().expect("connected above");
         imap.append(folder, raw, &[::imap::types::Flag::Seen])
     }
+}
+
+/// Logs in to the configured SMTP account (None without one).
+pub fn smtp_session(ws: &Workspace) -> Result<Option<Smtp>> {
+    let Some(account) = &ws.config.smtp else {
+        return Ok(None);
+    };
+    let password = match &account.username {
+        Some(_) => Some(secret::password(account, "smtp")?),
+        None => None,
+    };
+    Ok(Some(Smtp::connect(
+        account,
+        &ws.root,
+        ws.config.domain(),
+        password,
+    )?))
 }
 
 /// Logs in to the configured IMAP account.
