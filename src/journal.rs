@@ -207,6 +207,34 @@ pub struct MailboxMark {
 
 pub struct Journal {
     conn: Connection,
+    /// The folder it lives in (None in memory).
+    dir: Option<std::path::PathBuf>,
+}
+
+/// Marks messages `sending` on a second connection in a thread of its
+/// own, so that the disk sync of the mark runs while the SMTP commands
+/// before the message data go back and forth. The caller waits for the
+/// mark before the data goes: the intent is still on disk before the
+/// server can accept the message.
+pub struct Marker {
+    requests: std::sync::mpsc::Sender<(i64, DateTime<Utc>)>,
+    answers: std::sync::mpsc::Receiver<Result<bool>>,
+}
+
+impl Marker {
+    /// Asks for message `id` to be marked `sending`.
+    pub fn mark(&self, id: i64, now: DateTime<Utc>) {
+        // A send fails only when the thread is gone; `wait` reports it.
+        let _ = self.requests.send((id, now));
+    }
+
+    /// The outcome of the last `mark`: true when the row was queued and
+    /// is now `sending` (on disk), false when another process took it.
+    pub fn wait(&self) -> Result<bool> {
+        self.answers
+            .recv()
+            .map_err(|_| anyhow::anyhow!("the journal's marking thread stopped"))?
+    }
 }
 
 const EVENT_COLUMNS: &str =
@@ -288,7 +316,10 @@ impl Journal {
         let path = dir.join("journal.sqlite");
         let conn = Connection::open(&path)
             .with_context(|| format!("cannot open the journal {}", path.display()))?;
-        Self::setup(conn).with_context(|| format!("the journal {}", path.display()))
+        let mut journal =
+            Self::setup(conn).with_context(|| format!("the journal {}", path.display()))?;
+        journal.dir = Some(dir.to_path_buf());
+        Ok(journal)
     }
 
     /// A journal in memory, for tests and benchmarks.
@@ -320,7 +351,7 @@ impl Journal {
             tx.pragma_update(None, "user_version", MIGRATIONS.len())?;
         }
         tx.commit()?;
-        Ok(Journal { conn })
+        Ok(Journal { conn, dir: None })
     }
 
     /// The schema version in use.
@@ -457,6 +488,25 @@ impl Journal {
             params![id, ts(now)],
         )?;
         Ok(n == 1)
+    }
+
+    /// A `Marker` on a second connection to this journal.
+    pub fn marker(&self) -> Result<Marker> {
+        let dir = self
+            .dir
+            .clone()
+            .context("a journal in memory has no second connection")?;
+        let (requests, work) = std::sync::mpsc::channel::<(i64, DateTime<Utc>)>();
+        let (answer, answers) = std::sync::mpsc::channel();
+        let journal = Journal::open(&dir)?;
+        std::thread::spawn(move || {
+            for (id, now) in work {
+                if answer.send(journal.start_sending(id, now)).is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(Marker { requests, answers })
     }
 
     /// Records the outcome of a transaction.
@@ -765,6 +815,20 @@ mod tests {
         let a = j.get(a).unwrap().unwrap();
         assert_eq!((a.state, a.sent_at), (State::Sent, Some(later)));
         assert_eq!(j.get(b).unwrap().unwrap().state, State::Queued);
+    }
+
+    #[test]
+    fn a_marker_marks_on_disk_from_its_own_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::open(dir.path()).unwrap();
+        let a = queue(&mut j, "a").unwrap();
+        let marker = j.marker().unwrap();
+        marker.mark(a, now());
+        assert!(marker.wait().unwrap());
+        assert_eq!(j.get(a).unwrap().unwrap().state, State::Sending);
+        marker.mark(a, now());
+        assert!(!marker.wait().unwrap(), "a row is taken once");
+        assert!(Journal::in_memory().unwrap().marker().is_err());
     }
 
     #[test]

@@ -152,9 +152,17 @@ impl Smtp {
     }
 
     /// Hands one message to the server; returns the server's answer. Call
-    /// `reachable` first: without a session nothing is sent. Any error
+    /// `reachable` first: without a session nothing is sent. `ready` runs
+    /// after the server agreed to take the data and before it goes; an
+    /// error from it ends the transaction with nothing sent. Any error
     /// closes the session, so the next message starts on a fresh one.
-    pub fn send(&self, from: &str, to: &str, raw: &[u8]) -> Result<String, SendError> {
+    pub fn send(
+        &self,
+        from: &str,
+        to: &str,
+        raw: &[u8],
+        ready: &mut dyn FnMut() -> Result<(), String>,
+    ) -> Result<String, SendError> {
         let from: Address = from
             .parse()
             .map_err(|e| SendError::Permanent(format!("sender {from}: {e}")))?;
@@ -173,8 +181,15 @@ impl Smtp {
             .command(Mail::new(Some(from), params))
             .and_then(|_| conn.command(Rcpt::new(to, vec![])))
             .and_then(|_| conn.command(Data))
-            .map_err(|e| (e, false))
-            .and_then(|_| conn.command(Payload(raw)).map_err(|e| (e, true)));
+            .map_err(|e| (e, false));
+        if result.is_ok() {
+            if let Err(why) = ready() {
+                conn.abort();
+                *slot = None;
+                return Err(SendError::NotSent(why));
+            }
+        }
+        let result = result.and_then(|_| conn.command(Payload(raw)).map_err(|e| (e, true)));
         match result {
             Ok(response) => Ok(format!(
                 "{} {}",

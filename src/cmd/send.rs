@@ -387,6 +387,10 @@ pub fn deliver(
     let mut copy = SentCopy::new(ws);
     let progress = Progress::new(ids.len());
     let pause = Duration::from_secs(ws.config.limits.pause_seconds);
+    let marker = match smtp {
+        Some(_) => Some(journal.marker()?),
+        None => None,
+    };
     'messages: for (i, &id) in ids.iter().enumerate() {
         let m = journal.get(id)?.context("a queued message vanished")?;
         let who = m.contact.clone();
@@ -394,7 +398,7 @@ pub fn deliver(
             std::thread::sleep(pause);
         }
         let raw = journal.raw(id)?;
-        let Some(smtp) = smtp else {
+        let (Some(smtp), Some(marker)) = (smtp, &marker) else {
             // `sending` first: a crash before `sent` leaves it uncertain,
             // so the file is never written twice.
             journal.start_sending(id, workspace::now()?)?;
@@ -424,10 +428,27 @@ pub fn deliver(
                 eprintln!("warning: the SMTP server {} could not be reached ({e}); the rest stay queued for the next run", smtp.host);
                 break 'messages;
             }
-            if !journal.start_sending(id, workspace::now()?)? {
-                continue 'messages;
+            // The row says `sending`, on disk, before the data goes; the
+            // sync runs while the commands before the data are exchanged.
+            marker.mark(id, workspace::now()?);
+            let mut marked = None;
+            let sent = smtp.send(&ws.config.me.email, &m.recipient, &raw, &mut || {
+                let r = marker.wait();
+                let why = match &r {
+                    Ok(true) => None,
+                    Ok(false) => Some("another run is sending it".to_string()),
+                    Err(e) => Some(format!("{e:#}")),
+                };
+                marked = Some(r);
+                why.map_or(Ok(()), Err)
+            });
+            // Refused before the data: the mark may still be under way.
+            match marked.unwrap_or_else(|| marker.wait()) {
+                Ok(true) => {}
+                Ok(false) => continue 'messages,
+                Err(e) => return Err(e.context("marking a message as being sent")),
             }
-            match smtp.send(&ws.config.me.email, &m.recipient, &raw) {
+            match sent {
                 Err(SendError::NotSent(why)) => {
                     journal.finish(id, State::Queued, Some(&why), workspace::now()?)?;
                     result = Some(Err(SendError::NotSent(why)));
