@@ -116,14 +116,33 @@ pub struct Finding {
 /// and what only the body says (the failed address, a return date) is left
 /// empty.
 pub fn classify(raw: &[u8], known: &Known) -> Finding {
-    let Some(msg) = MessageParser::default().parse(raw) else {
-        return Finding {
-            evidence: vec!["no mail headers could be read".to_string()],
-            summary: "other: not a mail message".to_string(),
-            ..Finding::about(&Head::default())
-        };
-    };
-    let head = Head::read(&msg);
+    match MessageParser::default().parse(raw) {
+        Some(msg) => classify_message(&msg, known),
+        None => unreadable(),
+    }
+}
+
+/// `classify` and `needs_body` in one parse of a header: the finding, or
+/// None when the body is needed to settle it. `check` calls this for
+/// every new message, so the header is parsed once.
+pub fn classify_header(header: &[u8], known: &Known) -> Option<Finding> {
+    match MessageParser::default().parse(header) {
+        Some(msg) if needs_body_message(&msg, known) => None,
+        Some(msg) => Some(classify_message(&msg, known)),
+        None => Some(unreadable()),
+    }
+}
+
+fn unreadable() -> Finding {
+    Finding {
+        evidence: vec!["no mail headers could be read".to_string()],
+        summary: "other: not a mail message".to_string(),
+        ..Finding::about(&Head::default())
+    }
+}
+
+fn classify_message(msg: &Message, known: &Known) -> Finding {
+    let head = Head::read(msg);
     let mut f = Finding::about(&head);
     let thread = thread_match(&head, known);
 
@@ -143,7 +162,7 @@ pub fn classify(raw: &[u8], known: &Known) -> Finding {
         return f;
     }
 
-    let mut report = bounce::read(&msg, &head, known);
+    let mut report = bounce::read(msg, &head, known);
     f.evidence.append(&mut report.evidence);
     match report.verdict {
         Verdict::Failed => {
@@ -184,7 +203,7 @@ pub fn classify(raw: &[u8], known: &Known) -> Finding {
         ));
     }
 
-    let auto = auto_reply::signals(&msg, head.subject.as_deref());
+    let auto = auto_reply::signals(msg, head.subject.as_deref());
     if !auto.is_empty() {
         f.evidence.extend(auto);
         f.kind = Kind::AutoReply;
@@ -278,14 +297,17 @@ pub fn classify(raw: &[u8], known: &Known) -> Finding {
 /// it can tell a bounce from a delay notice) and for an auto-reply about a
 /// contact (only the body states the return date).
 pub fn needs_body(header: &[u8], known: &Known) -> bool {
-    let Some(msg) = MessageParser::default().parse_headers(header) else {
-        return false;
-    };
-    let head = Head::read(&msg);
+    MessageParser::default()
+        .parse_headers(header)
+        .is_some_and(|msg| needs_body_message(&msg, known))
+}
+
+fn needs_body_message(msg: &Message, known: &Known) -> bool {
+    let head = Head::read(msg);
     if head.from.as_deref().is_some_and(|a| known.is_own(a)) {
         return false;
     }
-    if bounce::possible(&msg, &head) {
+    if bounce::possible(msg, &head) {
         return true;
     }
     let about_contact = thread_match(&head, known).is_some()
@@ -293,7 +315,7 @@ pub fn needs_body(header: &[u8], known: &Known) -> bool {
             .from
             .as_deref()
             .is_some_and(|a| known.contact_of(a).is_some());
-    about_contact && !auto_reply::signals(&msg, head.subject.as_deref()).is_empty()
+    about_contact && !auto_reply::signals(msg, head.subject.as_deref()).is_empty()
 }
 
 /// Fills in a bounce: the failed address and the contact, found from the
@@ -914,5 +936,20 @@ mod tests {
             (f.kind, f.summary.as_str()),
             (Kind::Other, "other: not a mail message")
         );
+    }
+
+    #[test]
+    fn classify_header_is_classify_and_needs_body_in_one() {
+        let world = World::new();
+        for (name, raw) in FIXTURES {
+            let header = header_of(raw);
+            match classify_header(header, &world.known()) {
+                None => assert!(needs_body(header, &world.known()), "{name}"),
+                Some(f) => {
+                    assert!(!needs_body(header, &world.known()), "{name}");
+                    assert_eq!(f, classify(header, &world.known()), "{name}");
+                }
+            }
+        }
     }
 }

@@ -331,16 +331,23 @@ fn read_mailbox(
         let last = end.map(|e| next.saturating_add(CHUNK - 1).min(e));
         let headers = imap.headers(next, last)?;
         let known = facts.known();
-        let want: Vec<u32> = headers
+        // Most messages are settled by their header; the rest are read
+        // whole (a possible bounce, an auto-reply's return date).
+        let mut findings: Vec<(u32, Option<Finding>)> = headers
             .iter()
-            .filter(|(_, h)| classify::needs_body(h, &known))
+            .map(|(uid, h)| (*uid, classify::classify_header(h, &known)))
+            .collect();
+        let want: Vec<u32> = findings
+            .iter()
+            .filter(|(_, f)| f.is_none())
             .map(|(uid, _)| *uid)
             .collect();
         let mut full: HashMap<u32, Vec<u8>> = imap.messages(&want)?.into_iter().collect();
         let mut events = Vec::new();
-        for (uid, header) in &headers {
-            let raw = full.remove(uid).unwrap_or_else(|| header.clone());
-            let finding = classify::classify(&raw, &known);
+        for ((uid, finding), (_, header)) in findings.iter_mut().zip(&headers) {
+            let finding = finding.take().unwrap_or_else(|| {
+                classify::classify(full.remove(uid).as_deref().unwrap_or(header), &known)
+            });
             match event(mailbox, info.uid_validity, *uid, &finding, facts, now) {
                 Found::Event(e) => events.push(e),
                 Found::SentAfterAll(id, at) => {
@@ -413,6 +420,14 @@ fn event(
                 return Found::Nothing;
             }
             "wrote"
+        }
+        // Auto-replies and bounces that concern no contact and none of our
+        // messages (list mail with Precedence: bulk, the user's other
+        // mail bouncing) are not outreach news.
+        classify::Kind::AutoReply | classify::Kind::Bounce
+            if f.contact.is_none() && answered.is_none() =>
+        {
+            return Found::Nothing
         }
         classify::Kind::Reply => "reply",
         classify::Kind::AutoReply => "auto-reply",
