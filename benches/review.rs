@@ -49,17 +49,17 @@ fn main() {
         .filter(|(_, r)| r.next.as_ref().is_some_and(|a| a.due <= now))
         .count();
 
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/outreach");
+    let bin = env!("CARGO_BIN_EXE_outreach");
     let mut runs: Vec<Duration> = (0..5)
         .map(|_| {
             let t = Instant::now();
-            let status = Command::new(&bin)
+            let status = Command::new(bin)
                 .args(["status"])
                 .current_dir(root)
                 .env("OUTREACH_NOW", now.to_rfc3339())
                 .stdout(Stdio::null())
                 .status()
-                .expect("run target/release/outreach (cargo build --release first)");
+                .expect("run the outreach binary");
             assert!(status.success());
             t.elapsed()
         })
