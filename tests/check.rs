@@ -512,3 +512,29 @@ fn drafts_go_to_the_drafts_folder_once_and_count_as_sent_when_sent() {
         State::Drafted
     );
 }
+
+#[test]
+fn run_prepares_nothing_when_the_check_fails() {
+    let _g = stack::shared();
+    let s = Stack::get();
+    let m = Mail::new(&s, "runfail");
+    m.intro("okafor", crate::util::NOW);
+    // Outside the send window (noon in New York) a due follow-up waits,
+    // quietly.
+    assert_eq!(m.ok(&["run", "--send"], "2026-12-03T17:00:00Z"), "");
+    // Due on Thu 3 Dec, 10:00 in New York; the IMAP login fails.
+    let out = m
+        .cmd(&["run", "--send"], "2026-12-03T15:00:00Z")
+        .env("OUTREACH_IMAP_PASSWORD", "wrong")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_has(
+        &text(&out.stderr),
+        "checking mail failed, so nothing was prepared",
+    );
+    assert_eq!(m.journal().messages().unwrap().len(), 1);
+    // With the right password the same run does its work.
+    let out = m.ok(&["run", "--send"], "2026-12-03T15:00:00Z");
+    assert_has(&out, "1 sent");
+}

@@ -410,3 +410,21 @@ fn lint_checks_the_follow_up_policy_templates() {
         "templates/intro.hbs: error: followup.template uses `intro` for follow-ups, so it needs `kind: follow-up`",
     );
 }
+
+#[test]
+fn classify_explains_a_bounce_outside_any_workspace() {
+    let ws = Workspace::empty();
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/mail/bounce-exim.eml"
+    );
+    let out = ws.ok(&["classify", fixture]);
+    assert_has(&out, "kind:            bounce");
+    assert_has(&out, "failed address:  lgarcia@hospital.example.net");
+    assert_has(&out, "because:");
+    let json: serde_json::Value =
+        serde_json::from_str(&ws.ok(&["classify", "--json", fixture])).unwrap();
+    assert_eq!(json[0]["finding"]["kind"], "bounce");
+    let err = ws.fails(&["classify", "no-such.eml"], 1);
+    assert_has(&err, "cannot read no-such.eml");
+}

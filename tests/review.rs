@@ -118,6 +118,11 @@ fn follow_ups_come_due_in_business_days_only_for_the_silent() {
         "skipped ben: no follow-up planned (do-not-contact)",
     );
 
+    // Quoting the first message below the follow-up.
+    let quoted = at(&ws, DAY7B, &["followup", "--quote"]);
+    assert_has(&quoted, "On 24 November 2026, Amina Yusuf wrote:");
+    assert_has(&quoted, "> Would you have 15 minutes for a short call?");
+
     // The follow-up shows in the thread, then goes to the outbox once.
     let shown = at(&ws, DAY7B, &["followup"]);
     assert_has(&shown, "Subject: Re: A question for Dr. Diaz");
@@ -161,6 +166,18 @@ fn follow_ups_come_due_in_business_days_only_for_the_silent() {
     assert_has(&waiting, "replied 1 (33%)");
     assert_has(&waiting, "intro 1/3");
 
+    let replied = json(&ws, DAY7B_PLUS_7, &["status", "--replied", "--json"]);
+    let ids: Vec<&str> = replied["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["contact"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["ada"]);
+    let due_now = json(&ws, DAY7B_PLUS_14, &["status", "--due", "--json"]);
+    assert_eq!(due_now["contacts"][0]["contact"], "cy");
+    assert_eq!(due_now["contacts"].as_array().unwrap().len(), 1);
+
     let log = at(&ws, DAY7B_PLUS_7, &["log", "cy"]);
     assert_has(&log, "follow-up 1 sent");
     assert_has(&log, "intro: \"A question for Dr. Diaz\"");
@@ -201,4 +218,31 @@ fn run_prepares_due_messages_once_and_is_quiet_otherwise() {
     let out = at(&ws, DAY7B_PLUS_14, &["run"]);
     assert_eq!(out.matches("written to outbox/").count(), 1, "{out}");
     assert_has(&out, "ada");
+}
+
+#[test]
+fn a_per_template_rule_overrides_the_general_one() {
+    let ws = workspace();
+    let cfg = ws.read("outreach.yaml");
+    ws.write(
+        "outreach.yaml",
+        &format!("{cfg}followup:\n  templates:\n    intro: {{ after_business_days: 3, max: 1 }}\n"),
+    );
+    at(&ws, DAY0, &["send", "intro", "--to", "cy", "--yes"]);
+    // Three business days: Fri 27 Nov.
+    let due = json(&ws, DAY0, &["due", "--json"]);
+    assert_eq!(due["items"][0]["due"], "2026-11-27T15:00:00Z");
+    at(
+        &ws,
+        "2026-11-27T15:00:00Z",
+        &["followup", "--send", "--yes"],
+    );
+    // One follow-up at most: nothing more, ever.
+    let status = json(&ws, "2027-01-27T15:00:00Z", &["status", "--json"]);
+    assert_eq!(stage(&status, "cy"), "no-reply");
+    assert!(status["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["next"].is_null()));
 }

@@ -293,6 +293,7 @@ pub fn execute(args: &FollowupArgs, ws: &Workspace, out: &mut dyn Write) -> Resu
         window: !args.now,
         pace: !args.no_pace,
         confirm: via == Via::Send && !args.yes,
+        show_held: true,
     };
     let outcome = carry_out(ws, &mut journal, planned, now, go, out)?;
     Ok(if outcome.all_sent() {
@@ -334,6 +335,8 @@ pub struct Go {
     pub pace: bool,
     /// Ask on the terminal first.
     pub confirm: bool,
+    /// List what waits (for the window, the daily cap) and why.
+    pub show_held: bool,
 }
 
 /// Queues the planned messages that may go now (once-only keys make a
@@ -381,7 +384,7 @@ pub fn carry_out(
             None => ready.push(p),
         }
     }
-    if !held.is_empty() {
+    if go.show_held && !held.is_empty() {
         let rows: Vec<Vec<String>> = held
             .iter()
             .map(|(c, h)| vec![c.clone(), h.clone()])

@@ -87,6 +87,9 @@ pub fn execute(args: &RunArgs, ws: &Workspace, out: &mut dyn Write) -> Result<Ex
         window: true,
         pace: true,
         confirm: false,
+        // What waits for its window is tried again on the next run;
+        // saying so every ten minutes would be noise.
+        show_held: false,
     };
     let outcome = carry_out(ws, &mut journal, ready, now, go, out)?;
     Ok(if outcome.all_sent() && problems.is_empty() {
