@@ -28,20 +28,8 @@ impl Mail {
     /// A workspace for a fresh user with five contacts. Li's address is
     /// outside the test domains: Postfix accepts it, then bounces it.
     pub fn new(s: &Stack, tag: &str) -> Mail {
-        let (user, password) = s.new_user(tag);
+        let (ws, user, password) = s.workspace(tag, "intro");
         let uniq = format!("{tag}{}", std::process::id());
-        let ws = Workspace::empty();
-        ws.write(
-            "outreach.yaml",
-            &format!(
-                "me:\n  name: Amina Yusuf\n  email: {user}\ntimezone: America/New_York\n{}",
-                s.accounts_yaml(&user)
-            ),
-        );
-        ws.write(
-            "templates/intro.hbs",
-            "---\nsubject: \"A question for {{salutation}}\"\n---\nDear {{salutation}},\n\nWould you have 15 minutes for a short call?\n\nAmina\n",
-        );
         ws.write(
             "templates/follow-up.hbs",
             "---\nkind: follow-up\n---\nDear {{salutation}},\n\nFollowing up ({{thread.step}}) on my note of {{thread.sent_on}}.\n\nAmina\n",

@@ -10,19 +10,7 @@ use crate::util::{assert_has, text, Workspace};
 /// A workspace sending as a fresh user to `n` catch-all contacts, with one
 /// extra contact per address in `extra`.
 fn mail_workspace(s: &Stack, tag: &str, n: usize, extra: &[&str]) -> (Workspace, String, String) {
-    let (user, password) = s.new_user(tag);
-    let ws = Workspace::empty();
-    ws.write(
-        "outreach.yaml",
-        &format!(
-            "me:\n  name: Amina Yusuf\n  email: {user}\ntimezone: America/New_York\n{}",
-            s.accounts_yaml(&user)
-        ),
-    );
-    ws.write(
-        "templates/hello.hbs",
-        "---\nsubject: \"A question for {{salutation}}\"\n---\nDear {{salutation}},\n\nWould you have 15 minutes for a short call?\n\nAmina\n",
-    );
+    let (ws, user, password) = s.workspace(tag, "hello");
     let mut contacts = String::new();
     let uniq = format!("{tag}{}", std::process::id());
     for i in 0..n {

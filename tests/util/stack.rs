@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 use outreach::config::{Account, Security};
 use outreach::imap::Imap;
 
+use crate::util::Workspace;
+
 /// Tests that stop a server take this for writing; all other mail tests
 /// take it for reading, so they never see the server vanish under them.
 static SERVER: RwLock<()> = RwLock::new(());
@@ -139,6 +141,25 @@ impl Stack {
         mailer
             .send_raw(&envelope, raw.replace('\n', "\r\n").as_bytes())
             .expect("Postfix accepts the message");
+    }
+
+    /// A workspace that sends as a fresh user of this server (returned with
+    /// its password), with a short first-contact template named `template`.
+    pub fn workspace(&self, tag: &str, template: &str) -> (Workspace, String, String) {
+        let (user, password) = self.new_user(tag);
+        let ws = Workspace::empty();
+        ws.write(
+            "outreach.yaml",
+            &format!(
+                "me:\n  name: Amina Yusuf\n  email: {user}\ntimezone: America/New_York\n{}",
+                self.accounts_yaml(&user)
+            ),
+        );
+        ws.write(
+            &format!("templates/{template}.hbs"),
+            "---\nsubject: \"A question for {{salutation}}\"\n---\nDear {{salutation}},\n\nWould you have 15 minutes for a short call?\n\nAmina\n",
+        );
+        (ws, user, password)
     }
 
     /// Runs doveadm against the stack's Dovecot.
