@@ -246,3 +246,37 @@ fn a_per_template_rule_overrides_the_general_one() {
         .iter()
         .all(|c| c["next"].is_null()));
 }
+
+#[test]
+fn a_mentor_check_in_waits_for_the_news_then_goes_once() {
+    let ws = workspace();
+    ws.write(
+        "templates/update.hbs",
+        "---\nkind: note\nrequires: [vars.update]\nsubject: \"A short update\"\n---\nDear {{salutation}},\n\n{{vars.update}}\n\nAmina\n",
+    );
+    ws.write(
+        "contacts/mentor.yaml",
+        "id: eze\nname: Ada Eze\ntitle: Dr.\nemail: eze@example.net\ncadence: 4 weeks\n",
+    );
+    at(
+        &ws,
+        DAY0,
+        &["mark", "eze", "met", "--note", "first mentoring call"],
+    );
+    let later = "2026-12-23T15:00:00Z";
+    let due = at(&ws, later, &["due"]);
+    assert_has(&due, "check-in");
+    assert_has(&due, "waits for `vars.update` in contacts/mentor.yaml");
+    // Nothing to write yet: run is quiet and fine.
+    assert_eq!(at(&ws, later, &["run"]), "");
+    ws.write(
+        "contacts/mentor.yaml",
+        "id: eze\nname: Ada Eze\ntitle: Dr.\nemail: eze@example.net\ncadence: 4 weeks\nvars:\n  update: I passed Step 2.\n",
+    );
+    let out = at(&ws, later, &["run"]);
+    assert_has(&out, "eze: written to outbox/");
+    assert_eq!(at(&ws, later, &["run"]), "");
+    let eml = outbox(&ws);
+    assert_eq!(eml.len(), 1);
+    assert_has(&ws.read(&format!("outbox/{}", eml[0])), "I passed Step 2.");
+}

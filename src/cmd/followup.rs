@@ -169,6 +169,13 @@ pub fn plan<'w>(
                 ),
             },
         };
+        // A template that needs what only the user can write (a mentor
+        // update's news) waits for it rather than failing every run.
+        let hold = hold.or_else(|| {
+            ws.templates
+                .missing_requirement(template, contact)
+                .map(|field| format!("waits for `{field}` in {}", contact.place()))
+        });
         if hold.is_none() {
             if let Err(p) = compose(ws, template, contact, now, follow_up.as_ref(), 0) {
                 problems.extend(p);
