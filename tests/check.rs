@@ -499,6 +499,22 @@ fn drafts_go_to_the_drafts_folder_once_and_count_as_sent_when_sent() {
         m.journal().messages_for("nunez").unwrap()[0].state,
         State::Drafted
     );
+
+    // Dr. Núñez's draft goes out from a client that gives it a new
+    // Message-ID: the same subject to the same person is that draft.
+    let row = m.journal().messages_for("nunez").unwrap()[0].id;
+    let raw = text(&m.journal().raw(row).unwrap());
+    let renamed = raw.replace("Message-ID: <", "Message-ID: <resent.");
+    assert_ne!(raw, renamed);
+    imap.append("Sent", renamed.as_bytes(), &[::imap::types::Flag::Seen])
+        .unwrap();
+    let out = m.ok(&["check"], LATER);
+    assert_has(&out, "You sent your intro draft to Dr. Núñez");
+    assert_eq!(
+        m.journal().messages_for("nunez").unwrap()[0].state,
+        State::Sent
+    );
+    assert!(m.journal().events_for("nunez").unwrap().is_empty());
 }
 
 #[test]

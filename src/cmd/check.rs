@@ -214,6 +214,8 @@ pub struct Facts {
     sent: Vec<Ours>,
     /// Our messages by Message-ID.
     ours: HashMap<String, (i64, State)>,
+    /// Drafts we filed, by contact: (row, subject).
+    drafted: HashMap<String, Vec<(i64, String)>>,
 }
 
 impl Facts {
@@ -238,8 +240,15 @@ impl Facts {
             .collect();
         let mut sent = Vec::new();
         let mut ours = HashMap::new();
+        let mut drafted: HashMap<String, Vec<(i64, String)>> = HashMap::new();
         for m in journal.messages()? {
             ours.insert(m.message_id.clone(), (m.id, m.state));
+            if m.state == State::Drafted {
+                drafted
+                    .entry(m.contact.clone())
+                    .or_default()
+                    .push((m.id, m.subject.clone()));
+            }
             if matches!(m.state, State::Sent | State::Uncertain | State::Drafted) {
                 sent.push(Ours {
                     message_id: m.message_id,
@@ -254,6 +263,7 @@ impl Facts {
             contacts,
             sent,
             ours,
+            drafted,
         })
     }
 
@@ -416,8 +426,18 @@ fn event(
                     Found::Nothing
                 };
             }
-            if f.contact.is_none() {
+            let Some(contact) = &f.contact else {
                 return Found::Nothing;
+            };
+            // Some clients give a draft a new Message-ID when it is sent:
+            // a message to the contact with a draft's subject is that draft.
+            let subject = f.subject.as_deref().map(str::trim).unwrap_or_default();
+            let draft = facts.drafted.get(contact).and_then(|d| {
+                d.iter()
+                    .find(|(_, s)| !subject.is_empty() && s.trim().eq_ignore_ascii_case(subject))
+            });
+            if let Some((row, _)) = draft {
+                return Found::SentAfterAll(*row, at);
             }
             "wrote"
         }
