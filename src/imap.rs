@@ -288,7 +288,8 @@ impl Imap {
 
     /// The classification headers of the messages with UIDs `first..=last`
     /// in the mailbox opened by `examine`, read with BODY.PEEK (no flag
-    /// changes), in UID order. `last` None means to the end.
+    /// changes), in UID order, drafts left out. `last` None means to the
+    /// end.
     pub fn headers(&mut self, first: u32, last: Option<u32>) -> Result<Vec<(u32, Vec<u8>)>> {
         let range = match last {
             Some(l) => format!("{first}:{l}"),
@@ -298,11 +299,14 @@ impl Imap {
             .session
             .uid_fetch(
                 &range,
-                format!("(UID BODY.PEEK[HEADER.FIELDS ({HEADER_FIELDS})])"),
+                format!("(UID FLAGS BODY.PEEK[HEADER.FIELDS ({HEADER_FIELDS})])"),
             )
             .context("reading message headers")?;
         let mut out: Vec<(u32, Vec<u8>)> = fetches
             .iter()
+            // A draft was neither sent nor received (Gmail's All Mail
+            // holds the user's drafts too).
+            .filter(|f| !f.flags().contains(&::imap::types::Flag::Draft))
             .filter_map(|f| Some((f.uid?, f.header().unwrap_or_default().to_vec())))
             // `N:*` names the last message even when its UID is below N.
             .filter(|(uid, _)| *uid >= first && last.is_none_or(|l| *uid <= l))

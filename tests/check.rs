@@ -460,6 +460,13 @@ fn drafts_go_to_the_drafts_folder_once_and_count_as_sent_when_sent() {
     let _g = stack::shared();
     let s = Stack::get();
     let m = Mail::new(&s, "drafts");
+    // Reading the Drafts folder too (as Gmail's All Mail would) must not
+    // take a draft for a sent message.
+    let cfg = m.ws.read("outreach.yaml");
+    m.ws.write(
+        "outreach.yaml",
+        &format!("{cfg}  mailboxes: [INBOX, Drafts]\n"),
+    );
     let out = m.ok(
         &["draft", "intro", "--to", "okafor,nunez", "--imap-drafts"],
         LATER,
@@ -478,6 +485,11 @@ fn drafts_go_to_the_drafts_folder_once_and_count_as_sent_when_sent() {
     // `send` leaves drafted contacts to the user's own client.
     let plan = m.ok(&["send", "intro", "--to", "okafor", "--dry-run"], LATER);
     assert_has(&plan, "filed in your Drafts folder");
+    assert_has(&m.ok(&["check"], LATER), "nothing new");
+    assert_eq!(
+        m.journal().messages_for("okafor").unwrap()[0].state,
+        State::Drafted
+    );
 
     // The user sends Dr. Okafor's draft from their client: it lands in
     // Sent with the same Message-ID, and check records it as sent.
