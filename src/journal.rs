@@ -565,12 +565,13 @@ impl Journal {
     /// A drafted or uncertain message found in the Sent folder: it went
     /// out at `at` (the user sent the draft, or the server took the
     /// message before the process stopped).
-    pub fn found_sent(&self, id: i64, at: DateTime<Utc>, note: &str) -> Result<()> {
-        self.conn.execute(
+    /// Returns whether it changed anything (a second sighting does not).
+    pub fn found_sent(&self, id: i64, at: DateTime<Utc>, note: &str) -> Result<bool> {
+        let n = self.conn.execute(
             "UPDATE messages SET state = 'sent', sent_at = ?2, updated_at = ?2, server_reply = ?3 WHERE id = ?1 AND state IN ('drafted', 'uncertain')",
             params![id, ts(at), note],
         )?;
-        Ok(())
+        Ok(n == 1)
     }
 
     /// Where the last check of `mailbox` stopped.
@@ -810,8 +811,9 @@ mod tests {
         j.start_sending(a, now()).unwrap();
         j.recover(now()).unwrap();
         let later = now() + chrono::Duration::hours(1);
-        j.found_sent(a, later, "found in Sent").unwrap();
-        j.found_sent(b, later, "found in Sent").unwrap();
+        assert!(j.found_sent(a, later, "found in Sent").unwrap());
+        assert!(!j.found_sent(a, later, "found in Sent").unwrap());
+        assert!(!j.found_sent(b, later, "found in Sent").unwrap());
         let a = j.get(a).unwrap().unwrap();
         assert_eq!((a.state, a.sent_at), (State::Sent, Some(later)));
         assert_eq!(j.get(b).unwrap().unwrap().state, State::Queued);

@@ -361,9 +361,9 @@ fn read_mailbox(
             match event(mailbox, info.uid_validity, *uid, &finding, facts, now) {
                 Found::Event(e) => events.push(e),
                 Found::SentAfterAll(id, at) => {
-                    journal.found_sent(id, at, &format!("found in {mailbox}"))?;
-                    if let Some(m) = journal.get(id)? {
-                        report.drafts_sent.push(m);
+                    // Seen a second time (Sent and All Mail): once is news.
+                    if journal.found_sent(id, at, &format!("found in {mailbox}"))? {
+                        report.drafts_sent.extend(journal.get(id)?);
                     }
                 }
                 Found::Nothing => {}
