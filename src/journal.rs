@@ -535,8 +535,13 @@ impl Journal {
 
     /// Rows left in `sending` by a process that died mid-transaction become
     /// `uncertain`: they may have gone out, so they are never resent
-    /// blindly. Returns how many.
+    /// blindly. Returns how many. A draft being filed is queued again
+    /// instead: a second copy in the Drafts folder sends nothing.
     pub fn recover(&self, now: DateTime<Utc>) -> Result<usize> {
+        self.conn.execute(
+            "UPDATE messages SET state = 'queued', updated_at = ?1, server_reply = 'the process stopped while filing the draft' WHERE state = 'sending' AND transport = 'drafts'",
+            [ts(now)],
+        )?;
         Ok(self.conn.execute(
             "UPDATE messages SET state = 'uncertain', updated_at = ?1, server_reply = 'the process stopped during the SMTP transaction' WHERE state = 'sending'",
             [ts(now)],
@@ -770,6 +775,21 @@ mod tests {
             .collect();
         assert_eq!(queued, vec![b]);
         assert_eq!(j.raw(b).unwrap(), b"raw");
+    }
+
+    #[test]
+    fn a_draft_cut_off_while_being_filed_is_queued_again() {
+        let mut j = Journal::in_memory().unwrap();
+        let mut draft = new("a");
+        draft.transport = "drafts";
+        let ids = j
+            .queue_all(&[draft], now(), |_, id| {
+                Ok((format!("m{id}@example.org"), "Hi".into(), b"raw".to_vec()))
+            })
+            .unwrap();
+        j.start_sending(ids[0], now()).unwrap();
+        assert_eq!(j.recover(now()).unwrap(), 0);
+        assert_eq!(j.get(ids[0]).unwrap().unwrap().state, State::Queued);
     }
 
     #[test]

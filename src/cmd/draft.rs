@@ -242,7 +242,17 @@ pub fn file_drafts(journal: &Journal, imap: &mut Imap, folder: &str, ids: &[i64]
             continue;
         }
         let raw = journal.raw(id)?;
-        imap.append(folder, &raw, &[Flag::Draft, Flag::Seen])?;
+        if let Err(e) = imap.append(folder, &raw, &[Flag::Draft, Flag::Seen]) {
+            // Most likely not filed; if it was, a second draft sends
+            // nothing. The next run tries again.
+            journal.finish(
+                id,
+                State::Queued,
+                Some(&format!("{e:#}")),
+                workspace::now()?,
+            )?;
+            return Err(e);
+        }
         journal.finish(
             id,
             State::Drafted,

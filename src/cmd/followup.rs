@@ -10,8 +10,8 @@ use clap::Args;
 
 use crate::cmd::draft::{drafts_folder, file_drafts};
 use crate::cmd::send::{
-    confirm, connect_imap, deliver, kind_name, local_in, send_window, smtp_session, write_outbox,
-    Outcome,
+    confirm, connect_imap, deliver, kind_name, local_in, recover, send_window, smtp_session,
+    write_outbox, Outcome,
 };
 use crate::compose::{compose, compose_raw, FollowUpOf};
 use crate::contact::Contact;
@@ -258,6 +258,7 @@ pub fn thread_of(
 pub fn execute(args: &FollowupArgs, ws: &Workspace, out: &mut dyn Write) -> Result<ExitCode> {
     let now = workspace::now()?;
     let mut journal = Journal::open(&ws.state_dir())?;
+    recover(&journal, now)?;
     let book = Book::read(ws, &journal)?;
     let only: Option<Vec<&Contact>> = if !args.to.is_empty() {
         Some(

@@ -8,6 +8,7 @@ use clap::Args;
 
 use crate::cmd::check;
 use crate::cmd::followup::{carry_out, plan, Go, Via};
+use crate::cmd::send::recover;
 use crate::journal::Journal;
 use crate::policy::ActionKind;
 use crate::review::Book;
@@ -35,10 +36,7 @@ pub struct RunArgs {
 pub fn execute(args: &RunArgs, ws: &Workspace, out: &mut dyn Write) -> Result<ExitCode> {
     let now = workspace::now()?;
     let mut journal = Journal::open(&ws.state_dir())?;
-    let recovered = journal.recover(now)?;
-    if recovered > 0 {
-        writeln!(out, "{recovered} message(s) were being sent when an earlier run stopped: marked uncertain (see `outreach resolve`)")?;
-    }
+    recover(&journal, now)?;
     // Without knowing who replied, nothing may be prepared: a failed check
     // ends the pass.
     if ws.config.imap.is_some() {

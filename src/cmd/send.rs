@@ -70,10 +70,7 @@ pub fn execute(args: &SendArgs, ws: &Workspace, out: &mut dyn Write) -> Result<E
     }
     let now = workspace::now()?;
     let mut journal = Journal::open(&ws.state_dir())?;
-    let recovered = journal.recover(now)?;
-    if recovered > 0 {
-        eprintln!("warning: {recovered} message(s) were being sent when an earlier run stopped; they are marked uncertain and will not be resent (see `outreach resolve`)");
-    }
+    recover(&journal, now)?;
     if ws.config.smtp.is_some() && !args.dry_run {
         match settle_uncertain(ws, &journal) {
             Ok(n) if n > 0 => {
@@ -263,6 +260,15 @@ pub fn execute(args: &SendArgs, ws: &Workspace, out: &mut dyn Write) -> Result<E
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// Marks what an earlier run left mid-send as uncertain, and says so.
+pub fn recover(journal: &Journal, now: DateTime<Utc>) -> Result<()> {
+    let n = journal.recover(now)?;
+    if n > 0 {
+        eprintln!("warning: {n} message(s) were being sent when an earlier run stopped; they are marked uncertain and will not be resent (see `outreach resolve`)");
+    }
+    Ok(())
 }
 
 /// Why nothing more may go to `contact`, from what the journal learned:
