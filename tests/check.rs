@@ -453,6 +453,37 @@ fn doctor_reports_logins_and_folders() {
     assert_has(&stdout, "PROBLEM  IMAP");
     assert_has(&stdout, "refused the login");
     assert!(!stdout.contains("wrong\n") && !text(&wrong.stderr).contains("wrong"));
+
+    // The other two ways in: SMTP with implicit TLS, IMAP with STARTTLS.
+    let cfg = m.ws.read("outreach.yaml");
+    let other = cfg
+        .replace(
+            &format!("port: {}\n  security: starttls", s.submission),
+            &format!("port: {}\n  security: tls", s.smtps),
+        )
+        .replace(
+            &format!("port: {}\n  security: tls", s.imaps),
+            &format!("port: {}\n  security: starttls", s.imap),
+        );
+    assert_ne!(other, cfg);
+    m.ws.write("outreach.yaml", &other);
+    let out = m.ok(&["doctor"], LATER);
+    assert_has(&out, format!("IMAP 127.0.0.1:{} (STARTTLS)", s.imap));
+    assert_has(&out, format!("SMTP 127.0.0.1:{} (TLS)", s.smtps));
+    assert_has(&out, "all good");
+
+    // Without the test CA neither server is trusted.
+    let untrusted: String = cfg
+        .lines()
+        .filter(|l| !l.contains("ca_file"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    m.ws.write("outreach.yaml", &untrusted);
+    let out = m.run(&["doctor"], LATER);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout).to_lowercase();
+    assert_eq!(stdout.matches("problem").count(), 3, "{stdout}");
+    assert_has(&stdout, "certificate");
 }
 
 #[test]

@@ -396,6 +396,21 @@ fn lint_warns_when_a_post_conference_message_is_late_and_not_after_it_went() {
 }
 
 #[test]
+fn lint_json_lists_each_problem_with_its_place() {
+    let ws = Workspace::sample();
+    let out = ws.run(&["lint", "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["errors"], 0);
+    assert_eq!(v["warnings"], 1);
+    assert_eq!(v["problems"][0]["severity"], "warning");
+    assert_has(
+        v["problems"][0]["place"].as_str().unwrap(),
+        "contacts/conference-2026.yaml:3, contact rahman",
+    );
+}
+
+#[test]
 fn lint_checks_the_follow_up_policy_templates() {
     let ws = Workspace::sample();
     let cfg = ws.read("outreach.yaml");

@@ -27,10 +27,16 @@ use crate::workspace::{self, Workspace};
 /// braces, greetings without a name, and over-long subjects and bodies.
 ///
 /// Example: outreach lint
+///
+/// Example: outreach lint --json
 #[derive(Debug, Args)]
-pub struct LintArgs {}
+pub struct LintArgs {
+    /// Print the problems as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
 
-pub fn execute(_args: &LintArgs, root: &Path, out: &mut dyn Write) -> Result<ExitCode> {
+pub fn execute(args: &LintArgs, root: &Path, out: &mut dyn Write) -> Result<ExitCode> {
     let parts = Workspace::load_parts(root);
     let mut problems = parts.problems.clone();
     let mut rendered = 0;
@@ -72,11 +78,41 @@ pub fn execute(_args: &LintArgs, root: &Path, out: &mut dyn Write) -> Result<Exi
         problems.extend(policy_problems(root, config, &parts)?);
     }
     problems.dedup();
+    let errors = problems.iter().filter(|p| p.is_error()).count();
+    let warnings = problems.len() - errors;
+    let code = if errors > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    };
+    if args.json {
+        let list: Vec<_> = problems
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "severity": if p.is_error() { "error" } else { "warning" },
+                    "place": p.place,
+                    "message": p.message,
+                })
+            })
+            .collect();
+        serde_json::to_writer_pretty(
+            &mut *out,
+            &serde_json::json!({
+                "contacts": parts.contacts.len(),
+                "templates": parts.templates.list.len(),
+                "rendered": rendered,
+                "errors": errors,
+                "warnings": warnings,
+                "problems": list,
+            }),
+        )?;
+        writeln!(out)?;
+        return Ok(code);
+    }
     for p in &problems {
         writeln!(out, "{p}")?;
     }
-    let errors = problems.iter().filter(|p| p.is_error()).count();
-    let warnings = problems.len() - errors;
     writeln!(
         out,
         "{} contacts, {} templates, {rendered} messages rendered: {errors} error{}, {warnings} warning{}",
@@ -85,11 +121,7 @@ pub fn execute(_args: &LintArgs, root: &Path, out: &mut dyn Write) -> Result<Exi
         plural(errors),
         plural(warnings),
     )?;
-    Ok(if problems.iter().any(Problem::is_error) {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(code)
 }
 
 /// The follow-up policy's templates exist and are of the right kind, and
