@@ -400,8 +400,9 @@ fn a_connection_dropped_mid_check_keeps_the_journal_whole() {
         imap.append("INBOX", raw.replace('\n', "\r\n").as_bytes(), &[])
             .unwrap();
     }
-    // Cut the line after roughly a chunk and a half of headers.
-    let relay = cutting_relay(s.imaps, 300_000);
+    // Cut the line about half way through the second chunk of 500
+    // headers (about 480 bytes each on the wire).
+    let relay = cutting_relay(s.imaps, 350_000);
     let cfg = m.ws.read("outreach.yaml");
     m.ws.write(
         "outreach.yaml",
