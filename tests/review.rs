@@ -280,3 +280,31 @@ fn a_mentor_check_in_waits_for_the_news_then_goes_once() {
     assert_eq!(eml.len(), 1);
     assert_has(&ws.read(&format!("outbox/{}", eml[0])), "I passed Step 2.");
 }
+
+#[test]
+fn marks_set_the_stage_and_stop_sending() {
+    let ws = workspace();
+    at(&ws, DAY0, &["send", "intro", "--all", "--yes"]);
+    at(
+        &ws,
+        DAY0,
+        &["mark", "ada", "met", "--note", "coffee at grand rounds"],
+    );
+    at(&ws, DAY0, &["mark", "ben", "bounced"]);
+    at(&ws, DAY0, &["mark", "cy", "do-not-contact"]);
+    let status = json(&ws, DAY7B, &["status", "--json"]);
+    assert_eq!(stage(&status, "ada"), "met");
+    assert_eq!(stage(&status, "ben"), "bounced");
+    assert_eq!(stage(&status, "cy"), "do-not-contact");
+    assert_has(&at(&ws, DAY7B, &["due"]), "Nothing is due now.");
+    let plan = at(
+        &ws,
+        DAY7B,
+        &["send", "intro", "--all", "--again", "--dry-run"],
+    );
+    assert_has(&plan, "their address bounced (marked address bounced)");
+    assert_has(&plan, "do not contact (marked do not contact)");
+    assert_has(&plan, "1 to send");
+    let err = ws.fails(&["mark", "nobody", "met"], 1);
+    assert_has(&err, "unknown contact `nobody`");
+}
