@@ -18,9 +18,9 @@ use crate::workspace::{self, Workspace};
 
 /// Read new mail and record replies, auto-replies and bounces.
 ///
-/// Read new mail over IMAP and record replies, out-of-office answers and bounces, and messages you wrote to contacts from your own mail client (found in the Sent folder)
-///
-/// Reads only what arrived since the last check, and never changes the
+/// Reads the IMAP mailboxes and the Sent folder and records replies,
+/// out-of-office answers, bounces, and messages you wrote to contacts from
+/// your own mail client. Reads only what arrived since the last check, and never changes the
 /// mailbox: no flag is set, nothing moves.
 ///
 /// Example: outreach check

@@ -15,9 +15,8 @@ use crate::workspace::Workspace;
 
 /// Say how `check` would read a message file, and why.
 ///
-/// Say how `check` would read each message file (reply, auto-reply, bounce with the failed address, your own, or other) and the evidence for it
-///
-/// Inside a workspace, contacts and the journal's messages are known, so
+/// For each file: reply, auto-reply, bounce (with the failed address),
+/// your own, or other, and the evidence. Inside a workspace, contacts and the journal's messages are known, so
 /// replies are matched to people.
 ///
 /// Example: outreach classify ~/Downloads/undeliverable.eml

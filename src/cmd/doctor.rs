@@ -14,9 +14,8 @@ use crate::workspace::Workspace;
 
 /// Try the mail accounts and say plainly what is wrong.
 ///
-/// Try the SMTP and IMAP logins and TLS, list the special folders found, and say what is wrong in plain words
-///
-/// Sends nothing and changes nothing in the mailbox.
+/// Tries the SMTP and IMAP logins and TLS and lists the special folders
+/// found. Sends nothing and changes nothing in the mailbox.
 ///
 /// Example: outreach doctor
 #[derive(Debug, Args)]

@@ -24,9 +24,8 @@ use crate::workspace::{self, Workspace};
 
 /// Render a template for the chosen contacts, without sending.
 ///
-/// Render a template for the chosen contacts and show the messages, or write them as .eml files
-///
-/// Sends nothing.
+/// Shows the messages, writes them as .eml files (--out), or files them in
+/// the mail account's Drafts folder (--imap-drafts). Sends nothing.
 ///
 /// Example: outreach draft intro --all
 ///

@@ -17,9 +17,8 @@ use crate::workspace::{self, Workspace};
 
 /// List what is due now and what comes next.
 ///
-/// List what is due now (follow-ups, mentor check-ins, post-conference notes) and what comes next, with the reason for each
-///
-/// Sends nothing; `outreach followup` writes them.
+/// Follow-ups, mentor check-ins and post-conference notes, each with its
+/// reason. Sends nothing; `outreach followup` writes them.
 ///
 /// Example: outreach due
 ///

@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 use crate::journal::{Journal, State};
 use crate::workspace::{self, Workspace};
 
-/// Say whether a message went out
+/// Say whether a message went out.
 ///
 /// A message is uncertain when the process stopped while handing it to the
 /// server; outreach never resends it on its own. Look in your Sent folder
