@@ -31,6 +31,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Utc};
 use outreach::journal::{Journal, NewMessage, State};
+use outreach::template::Kind;
 
 /// Test-only password of the benchmark mailboxes (they exist only on the
 /// loopback test server).
@@ -740,7 +741,7 @@ fn workspace(stack: &Stack, user: &str) -> tempfile::TempDir {
         .map(|((id, _, _), to)| NewMessage {
             contact: id,
             template: "intro",
-            kind: "first-contact",
+            kind: Kind::FirstContact,
             step: 0,
             thread: None,
             once_key: None,

@@ -13,8 +13,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use outreach::journal::{Event, Journal, MailboxMark, NewMessage, State};
+use outreach::journal::{Event, EventKind, Journal, MailboxMark, NewMessage, State};
 use outreach::review::Book;
+use outreach::template::Kind;
 use outreach::workspace::Workspace;
 
 const EVENTS_PER_CONTACT: usize = 5;
@@ -130,7 +131,7 @@ fn generate(root: &Path, n: usize, now: DateTime<Utc>) {
         .map(|i| NewMessage {
             contact: &ids[i],
             template: "intro",
-            kind: "first-contact",
+            kind: Kind::FirstContact,
             step: 0,
             thread: None,
             once_key: Some(format!("first:{}:intro", ids[i])),
@@ -149,7 +150,7 @@ fn generate(root: &Path, n: usize, now: DateTime<Utc>) {
         .map(|i| NewMessage {
             contact: &ids[i],
             template: "follow-up",
-            kind: "follow-up",
+            kind: Kind::FollowUp,
             step: 1,
             thread: Some(first[i]),
             once_key: Some(format!("followup:{}:1", first[i])),
@@ -178,28 +179,28 @@ fn generate(root: &Path, n: usize, now: DateTime<Utc>) {
             .unwrap();
     }
 
-    let kinds = ["auto-reply", "wrote", "reply", "marked-met", "bounce"];
+    let kinds = [EventKind::AutoReply, EventKind::Wrote, EventKind::Reply];
     let mut events = Vec::with_capacity(n * EVENTS_PER_CONTACT);
     for (i, id) in ids.iter().enumerate() {
         for k in 0..EVENTS_PER_CONTACT {
             // Most contacts hear nothing back; some reply, some bounce.
             let kind = match (i % 7, k) {
-                (0, 4) => "reply",
-                (1, 4) => "bounce",
+                (0, 4) => EventKind::Reply,
+                (1, 4) => EventKind::Bounce,
                 _ => kinds[k % 3],
             };
             events.push(Event {
                 id: 0,
                 contact: Some(id.clone()),
-                kind: kind.to_string(),
+                kind,
                 at: start + chrono::Duration::days(1 + k as i64 * 3),
                 message: Some(first[i]),
                 mailbox: Some("INBOX".into()),
                 uid: Some((i * EVENTS_PER_CONTACT + k) as u32 + 1),
                 source_id: Some(format!("e{i}.{k}@example.net")),
-                until: (kind == "auto-reply")
+                until: (kind == EventKind::AutoReply)
                     .then(|| (start + chrono::Duration::days(20)).date_naive()),
-                summary: format!("{kind} from {id}"),
+                summary: format!("{} from {id}", kind.as_str()),
                 detail: None,
             });
         }

@@ -11,7 +11,10 @@ use std::path::Path;
 
 use anyhow::{bail, Context as _, Result};
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSqlOutput, ValueRef};
+use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
+
+use crate::template::Kind;
 
 /// Versioned schema steps; `PRAGMA user_version` says how many have run.
 const MIGRATIONS: &[&str] = &[
@@ -131,7 +134,7 @@ pub struct Message {
     pub id: i64,
     pub contact: String,
     pub template: String,
-    pub kind: String,
+    pub kind: Kind,
     pub step: u32,
     /// The first message of the thread, for follow-ups.
     pub thread: Option<i64>,
@@ -151,7 +154,7 @@ pub struct Message {
 pub struct NewMessage<'a> {
     pub contact: &'a str,
     pub template: &'a str,
-    pub kind: &'a str,
+    pub kind: Kind,
     pub step: u32,
     pub thread: Option<i64>,
     /// Unique per thing that may happen only once (None: no such limit).
@@ -161,13 +164,90 @@ pub struct NewMessage<'a> {
     pub not_before: Option<DateTime<Utc>>,
 }
 
+/// What an event records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    Reply,
+    AutoReply,
+    Bounce,
+    /// The user wrote to them from their own mail client.
+    Wrote,
+    /// What the user recorded with `outreach mark`.
+    MarkedReplied,
+    MarkedMet,
+    MarkedDoNotContact,
+    MarkedBounced,
+}
+
+impl EventKind {
+    const ALL: [EventKind; 8] = [
+        EventKind::Reply,
+        EventKind::AutoReply,
+        EventKind::Bounce,
+        EventKind::Wrote,
+        EventKind::MarkedReplied,
+        EventKind::MarkedMet,
+        EventKind::MarkedDoNotContact,
+        EventKind::MarkedBounced,
+    ];
+
+    /// The name stored in the journal and shown in `log` and `--json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Reply => "reply",
+            EventKind::AutoReply => "auto-reply",
+            EventKind::Bounce => "bounce",
+            EventKind::Wrote => "wrote",
+            EventKind::MarkedReplied => "marked-replied",
+            EventKind::MarkedMet => "marked-met",
+            EventKind::MarkedDoNotContact => "marked-do-not-contact",
+            EventKind::MarkedBounced => "marked-bounced",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EventKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Stored by name; a name this version does not know is an error, not a
+/// guess.
+fn by_name<T>(value: ValueRef, parse: fn(&str) -> Option<T>) -> FromSqlResult<T> {
+    let name = value.as_str()?;
+    parse(name).ok_or_else(|| FromSqlError::Other(format!("unknown kind `{name}`").into()))
+}
+
+impl FromSql for EventKind {
+    fn column_result(value: ValueRef) -> FromSqlResult<Self> {
+        by_name(value, EventKind::parse)
+    }
+}
+
+impl ToSql for EventKind {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
+}
+
+impl FromSql for Kind {
+    fn column_result(value: ValueRef) -> FromSqlResult<Self> {
+        by_name(value, Kind::parse)
+    }
+}
+
+impl ToSql for Kind {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
+}
+
 /// Something learned about a contact: a reply, an auto-reply, a bounce,
 /// mail the user wrote from their own client, or what the user marked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     pub id: i64,
     pub contact: Option<String>,
-    pub kind: String,
+    pub kind: EventKind,
     /// When it happened (the message's Date, or when the user marked it).
     pub at: DateTime<Utc>,
     /// Our message it answers or bounced, when known.
@@ -188,7 +268,7 @@ pub struct Event {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fact {
     pub contact: String,
-    pub kind: String,
+    pub kind: EventKind,
     pub at: DateTime<Utc>,
     pub until: Option<NaiveDate>,
     /// For bounces: the address that failed.
@@ -704,7 +784,7 @@ mod tests {
         NewMessage {
             contact,
             template: "intro",
-            kind: "first-contact",
+            kind: Kind::FirstContact,
             step: 0,
             thread: None,
             once_key: Some(format!("first:{contact}:intro")),
@@ -811,7 +891,7 @@ mod tests {
         Event {
             id: 0,
             contact: Some("okafor".into()),
-            kind: "reply".into(),
+            kind: EventKind::Reply,
             at: DateTime::parse_from_rfc3339(at).unwrap().to_utc(),
             message: None,
             mailbox: Some("INBOX".into()),
@@ -851,6 +931,26 @@ mod tests {
         marker.mark(a, now());
         assert!(!marker.wait().unwrap(), "a row is taken once");
         assert!(Journal::in_memory().unwrap().marker().is_err());
+    }
+
+    #[test]
+    fn kinds_are_stored_by_the_names_they_are_read_by() {
+        for k in EventKind::ALL {
+            assert_eq!(EventKind::parse(k.as_str()), Some(k));
+        }
+        for k in [Kind::FirstContact, Kind::FollowUp, Kind::Note] {
+            assert_eq!(Kind::parse(k.as_str()), Some(k));
+            // The same names as in a template's front matter.
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+        let j = Journal::in_memory().unwrap();
+        j.conn
+            .execute(
+                "INSERT INTO events (kind, at, summary, recorded_at) VALUES ('gossip', '2026-01-01T00:00:00.000Z', 's', 'r')",
+                [],
+            )
+            .unwrap();
+        assert!(j.events().is_err(), "an unknown kind is an error");
     }
 
     #[test]

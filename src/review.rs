@@ -9,9 +9,8 @@ use chrono::{DateTime, NaiveDate, Utc, Weekday};
 
 use crate::config::Config;
 use crate::contact::Contact;
-use crate::journal::{Event, Fact, Journal, Message, State};
+use crate::journal::{Event, EventKind, Fact, Journal, Message, State};
 use crate::policy::{self, Calendar, Happened, Mark, Policy, Review, Rule, What};
-use crate::template::Kind;
 use crate::workspace::Workspace;
 
 /// The policy from outreach.yaml.
@@ -54,28 +53,22 @@ fn still_their_address(failed: Option<&str>, contact: &Contact) -> bool {
     failed.is_none_or(|f| contact.addresses().any(|a| a.eq_ignore_ascii_case(f)))
 }
 
-fn kind_of(name: &str) -> Kind {
-    match name {
-        "follow-up" => Kind::FollowUp,
-        "note" => Kind::Note,
-        _ => Kind::FirstContact,
-    }
-}
-
 /// What a journal event means to the policy (None: nothing it weighs).
 fn what(e: &Fact, contact: &Contact) -> Option<What> {
-    Some(match e.kind.as_str() {
-        "reply" => What::Reply,
-        "auto-reply" => What::AutoReply {
+    Some(match e.kind {
+        EventKind::Reply => What::Reply,
+        EventKind::AutoReply => What::AutoReply {
             return_date: e.until,
         },
-        "bounce" if still_their_address(e.failed_address.as_deref(), contact) => What::Bounce,
-        "wrote" => What::Wrote,
-        "marked-replied" => What::Marked(Mark::Replied),
-        "marked-met" => What::Marked(Mark::Met),
-        "marked-do-not-contact" => What::Marked(Mark::DoNotContact),
-        "marked-bounced" => What::Marked(Mark::Bounced),
-        _ => return None,
+        EventKind::Bounce if still_their_address(e.failed_address.as_deref(), contact) => {
+            What::Bounce
+        }
+        EventKind::Bounce => return None,
+        EventKind::Wrote => What::Wrote,
+        EventKind::MarkedReplied => What::Marked(Mark::Replied),
+        EventKind::MarkedMet => What::Marked(Mark::Met),
+        EventKind::MarkedDoNotContact => What::Marked(Mark::DoNotContact),
+        EventKind::MarkedBounced => What::Marked(Mark::Bounced),
     })
 }
 
@@ -120,7 +113,7 @@ impl<'w> Book<'w> {
                     what: What::Sent {
                         message: m.id,
                         template: m.template.clone(),
-                        kind: kind_of(&m.kind),
+                        kind: m.kind,
                         step: m.step,
                         thread: m.thread,
                     },

@@ -36,6 +36,23 @@ pub enum Kind {
     Note,
 }
 
+impl Kind {
+    /// The name used in front matter and in the journal.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::FirstContact => "first-contact",
+            Kind::FollowUp => "follow-up",
+            Kind::Note => "note",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        [Kind::FirstContact, Kind::FollowUp, Kind::Note]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FrontMatter {

@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use outreach::journal::{Journal, State};
+use outreach::journal::{EventKind, Journal, State};
 use serde_json::Value;
 
 use crate::util::stack::{self, wait_count, Stack};
@@ -425,7 +425,7 @@ fn a_connection_dropped_mid_check_keeps_the_journal_whole() {
     assert_eq!(report["new"].as_array().unwrap().len(), 12 - events_kept);
     let events = m.journal().events().unwrap();
     assert_eq!(events.len(), 12);
-    assert!(events.iter().all(|e| e.kind == "reply"));
+    assert!(events.iter().all(|e| e.kind == EventKind::Reply));
     assert_eq!(
         m.journal().mailbox_mark("INBOX").unwrap().unwrap().last_uid,
         1200

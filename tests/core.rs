@@ -335,6 +335,7 @@ fn send_without_an_account_writes_the_outbox_once() {
 #[test]
 fn an_uncertain_message_waits_for_resolve() {
     use outreach::journal::{Journal, NewMessage};
+    use outreach::template::Kind;
     let ws = Workspace::sample();
     let now = chrono::DateTime::parse_from_rfc3339(crate::util::NOW)
         .unwrap()
@@ -344,7 +345,7 @@ fn an_uncertain_message_waits_for_resolve() {
         let new = NewMessage {
             contact: "okafor",
             template: "intro",
-            kind: "first-contact",
+            kind: Kind::FirstContact,
             step: 0,
             thread: None,
             once_key: Some("first:okafor:intro".into()),

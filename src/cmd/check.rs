@@ -12,7 +12,7 @@ use clap::Args;
 use crate::classify::{self, Finding, Known, Ours};
 use crate::cmd::send::{connect_imap, Progress};
 use crate::imap::{Imap, Special};
-use crate::journal::{Event, Journal, MailboxMark, Message, NewEvent, State};
+use crate::journal::{Event, EventKind, Journal, MailboxMark, Message, NewEvent, State};
 use crate::template::long_date;
 use crate::workspace::{self, Workspace};
 
@@ -81,7 +81,7 @@ pub fn execute(args: &CheckArgs, ws: &Workspace, out: &mut dyn Write) -> Result<
 pub fn event_json(e: &Event) -> serde_json::Value {
     serde_json::json!({
         "contact": e.contact,
-        "kind": e.kind,
+        "kind": e.kind.as_str(),
         "at": e.at,
         "mailbox": e.mailbox,
         "uid": e.uid,
@@ -177,9 +177,9 @@ fn sentence(ws: &Workspace, journal: &Journal, e: &Event) -> Result<String> {
         }
         None => format!("{who} {what}"),
     };
-    Ok(match e.kind.as_str() {
-        "reply" => after("replied"),
-        "auto-reply" => {
+    Ok(match e.kind {
+        EventKind::Reply => after("replied"),
+        EventKind::AutoReply => {
             let until = e
                 .until
                 .map_or("away (auto-reply, no return date)".to_string(), |d| {
@@ -190,14 +190,14 @@ fn sentence(ws: &Workspace, journal: &Journal, e: &Event) -> Result<String> {
                 None => format!("{who} is {until}"),
             }
         }
-        "bounce" => {
+        EventKind::Bounce => {
             let why = e.summary.trim_start_matches("bounce: ");
             match &ours {
                 Some(m) => format!("Your {} to {who} bounced: {why}", m.template),
                 None => format!("A message to {who} bounced: {why}"),
             }
         }
-        "wrote" => format!(
+        EventKind::Wrote => format!(
             "You wrote to {who} from your mail client on {}",
             long_date(e.at.date_naive())
         ),
@@ -439,7 +439,7 @@ fn event(
             if let Some((row, _)) = draft {
                 return Found::SentAfterAll(*row, at);
             }
-            "wrote"
+            EventKind::Wrote
         }
         // Auto-replies and bounces that concern no contact and none of our
         // messages (list mail with Precedence: bulk, the user's other
@@ -449,15 +449,15 @@ fn event(
         {
             return Found::Nothing
         }
-        classify::Kind::Reply => "reply",
-        classify::Kind::AutoReply => "auto-reply",
-        classify::Kind::Bounce => "bounce",
+        classify::Kind::Reply => EventKind::Reply,
+        classify::Kind::AutoReply => EventKind::AutoReply,
+        classify::Kind::Bounce => EventKind::Bounce,
         classify::Kind::Other => return Found::Nothing,
     };
     Found::Event(Event {
         id: 0,
         contact: f.contact.clone(),
-        kind: kind.to_string(),
+        kind,
         at,
         message: answered,
         mailbox: Some(mailbox.to_string()),

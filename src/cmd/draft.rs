@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 
 use crate::cli::SelectArgs;
 use crate::cmd::followup::thread_of;
-use crate::cmd::send::{connect_imap, kind_name, once_key};
+use crate::cmd::send::{connect_imap, once_key};
 use crate::compose::{compose, compose_raw, Composed};
 use crate::imap::{Imap, Special};
 use crate::journal::{Journal, NewMessage, State};
@@ -197,7 +197,7 @@ fn to_drafts<'a>(
         .map(|(d, key)| NewMessage {
             contact: &d.contact.id,
             template: &template.name,
-            kind: kind_name(template.kind),
+            kind: template.kind,
             step: 0,
             thread: None,
             once_key: Some(key.clone()),

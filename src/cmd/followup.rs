@@ -10,8 +10,8 @@ use clap::Args;
 
 use crate::cmd::draft::{drafts_folder, file_drafts};
 use crate::cmd::send::{
-    confirm, connect_imap, deliver, kind_name, local_in, recover, send_window, smtp_session,
-    write_outbox, Outcome,
+    confirm, connect_imap, deliver, local_in, recover, send_window, smtp_session, write_outbox,
+    Outcome,
 };
 use crate::compose::{compose, compose_raw, FollowUpOf};
 use crate::contact::Contact;
@@ -427,7 +427,7 @@ pub fn carry_out(
             NewMessage {
                 contact: &p.contact.id,
                 template: &p.template.name,
-                kind: kind_name(p.template.kind),
+                kind: p.template.kind,
                 step,
                 thread,
                 once_key: Some(p.key.clone()),

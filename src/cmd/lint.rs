@@ -194,7 +194,7 @@ fn policy_problems(
             Some(j) => j
                 .messages_for(&contact.id)?
                 .iter()
-                .any(|m| m.kind == "first-contact" && m.state == State::Sent),
+                .any(|m| m.kind == Kind::FirstContact && m.state == State::Sent),
             None => false,
         };
         if let Some(w) = post_conference_late(contact, &policy, today, first_sent) {

@@ -37,7 +37,7 @@ pub fn execute(args: &LogArgs, ws: &Workspace, out: &mut dyn Write) -> Result<Ex
             .iter()
             .map(|m| {
                 serde_json::json!({
-                    "id": m.id, "template": m.template, "kind": m.kind, "step": m.step,
+                    "id": m.id, "template": m.template, "kind": m.kind.as_str(), "step": m.step,
                     "subject": m.subject, "to": m.recipient, "state": m.state.as_str(),
                     "transport": m.transport, "created_at": m.created_at, "sent_at": m.sent_at,
                     "message_id": m.message_id, "server_reply": m.server_reply,
@@ -70,7 +70,14 @@ pub fn execute(args: &LogArgs, ws: &Workspace, out: &mut dyn Write) -> Result<Ex
         rows.push((at, vec![String::new(), what, detail]));
     }
     for e in &events {
-        rows.push((e.at, vec![String::new(), e.kind.clone(), e.summary.clone()]));
+        rows.push((
+            e.at,
+            vec![
+                String::new(),
+                e.kind.as_str().to_string(),
+                e.summary.clone(),
+            ],
+        ));
     }
     rows.sort_by_key(|(at, _)| *at);
     let rows: Vec<Vec<String>> = rows

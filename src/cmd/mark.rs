@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 
-use crate::journal::{Event, Journal};
+use crate::journal::{Event, EventKind, Journal};
 use crate::workspace::{self, Workspace};
 
 /// Record what happened outside email.
@@ -39,12 +39,12 @@ pub enum Mark {
 
 impl Mark {
     /// The event kind recorded in the journal.
-    pub fn kind(self) -> &'static str {
+    pub fn kind(self) -> EventKind {
         match self {
-            Mark::Replied => "marked-replied",
-            Mark::Met => "marked-met",
-            Mark::DoNotContact => "marked-do-not-contact",
-            Mark::Bounced => "marked-bounced",
+            Mark::Replied => EventKind::MarkedReplied,
+            Mark::Met => EventKind::MarkedMet,
+            Mark::DoNotContact => EventKind::MarkedDoNotContact,
+            Mark::Bounced => EventKind::MarkedBounced,
         }
     }
 
@@ -70,7 +70,7 @@ pub fn execute(args: &MarkArgs, ws: &Workspace, out: &mut dyn Write) -> Result<E
         &Event {
             id: 0,
             contact: Some(contact.id.clone()),
-            kind: args.what.kind().to_string(),
+            kind: args.what.kind(),
             at: now,
             message: None,
             mailbox: None,

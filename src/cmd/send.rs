@@ -12,7 +12,7 @@ use crate::cli::SelectArgs;
 use crate::compose::{compose, compose_raw};
 use crate::contact::Contact;
 use crate::imap::{Imap, Special};
-use crate::journal::{Event, Journal, NewMessage, State};
+use crate::journal::{EventKind, Journal, NewMessage, State};
 use crate::problem::{fail_on_errors, Problem};
 use crate::schedule::{self, Window};
 use crate::smtp::{SendError, Smtp};
@@ -96,9 +96,8 @@ pub fn execute(args: &SendArgs, ws: &Workspace, out: &mut dyn Write) -> Result<E
         let used = journal.sent_since(schedule::start_of_day(now, ws.config.zone()))?;
         ws.config.limits.per_day.saturating_sub(used)
     };
-    let events = journal.events()?;
     for contact in chosen {
-        if let Some(why) = held_back(&events, contact) {
+        if let Some(why) = held_back(&journal, contact)? {
             actions.push(Action::Skip(contact, why));
             continue;
         }
@@ -240,7 +239,7 @@ pub fn execute(args: &SendArgs, ws: &Workspace, out: &mut dyn Write) -> Result<E
         new_messages.push(NewMessage {
             contact: &c.id,
             template: &template.name,
-            kind: kind_name(template.kind),
+            kind: template.kind,
             step: 0,
             thread: None,
             once_key: Some(key),
@@ -274,18 +273,18 @@ pub fn recover(journal: &Journal, now: DateTime<Utc>) -> Result<()> {
 /// Why nothing more may go to `contact`, from what the journal learned:
 /// they asked not to be contacted, or their address bounced (a bounce of
 /// an address the contact no longer has does not count).
-pub fn held_back(events: &[Event], contact: &Contact) -> Option<String> {
-    events
+pub fn held_back(journal: &Journal, contact: &Contact) -> Result<Option<String>> {
+    Ok(journal
+        .events_for(&contact.id)?
         .iter()
-        .filter(|e| e.contact.as_deref() == Some(contact.id.as_str()))
-        .find_map(|e| match e.kind.as_str() {
-            "marked-do-not-contact" => Some(format!("do not contact ({})", e.summary)),
-            "marked-bounced" => Some(format!("their address bounced ({})", e.summary)),
-            "bounce" if review::bounce_applies(e, contact) => {
+        .find_map(|e| match e.kind {
+            EventKind::MarkedDoNotContact => Some(format!("do not contact ({})", e.summary)),
+            EventKind::MarkedBounced => Some(format!("their address bounced ({})", e.summary)),
+            EventKind::Bounce if review::bounce_applies(e, contact) => {
                 Some(format!("an earlier message bounced: {}", e.summary))
             }
             _ => None,
-        })
+        }))
 }
 
 /// The key that makes a message once-only: a first contact once per
@@ -294,14 +293,6 @@ pub fn once_key(template: &Template, contact: &Contact, today: chrono::NaiveDate
     match template.kind {
         Kind::Note => format!("note:{}:{}:{today}", contact.id, template.name),
         _ => format!("first:{}:{}", contact.id, template.name),
-    }
-}
-
-pub fn kind_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::FirstContact => "first-contact",
-        Kind::FollowUp => "follow-up",
-        Kind::Note => "note",
     }
 }
 

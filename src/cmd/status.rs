@@ -13,6 +13,7 @@ use crate::journal::Journal;
 use crate::policy::{Review, Stage};
 use crate::review::Book;
 use crate::table;
+use crate::template::Kind;
 use crate::workspace::{self, Workspace};
 
 /// The review: where every contact stands and what comes next.
@@ -173,7 +174,7 @@ impl Summary {
                 .get(id)
                 .into_iter()
                 .flatten()
-                .filter(|m| m.kind == "first-contact" && m.sent_at.is_some())
+                .filter(|m| m.kind == Kind::FirstContact && m.sent_at.is_some())
                 .map(|m| m.template.as_str())
                 .collect();
             firsts.sort_unstable();
