@@ -10,8 +10,8 @@ use clap::Args;
 
 use crate::cmd::draft::{drafts_folder, file_drafts};
 use crate::cmd::send::{
-    confirm, connect_imap, deliver, local_in, recover, send_window, smtp_session, write_outbox,
-    Outcome,
+    confirm, connect_imap, deliver, earlier, local_in, once_key, recover, send_window,
+    smtp_session, write_outbox, Outcome,
 };
 use crate::compose::{compose, compose_raw, FollowUpOf};
 use crate::contact::Contact;
@@ -22,7 +22,7 @@ use crate::problem::{fail_on_errors, Problem};
 use crate::review::Book;
 use crate::schedule;
 use crate::table;
-use crate::template::{Template, Thread};
+use crate::template::{long_date, Template, Thread};
 use crate::workspace::{self, Workspace};
 
 /// Write what is due, in the right thread.
@@ -137,36 +137,13 @@ pub fn plan<'w>(
                 format!("checkin:{}:{}", contact.id, action.due.date_naive()),
                 None,
             ),
-            ActionKind::PostConference => (format!("first:{}:{}", contact.id, template.name), None),
+            ActionKind::PostConference => (once_key(template, contact, ws.today(now)), None),
         };
         let (queued, hold) = match journal.by_once_key(&key)? {
             None => (None, None),
-            Some(m) => match m.state {
-                State::Queued | State::Unsent => (Some(m.id), None),
-                State::Drafted => (
-                    None,
-                    Some(format!(
-                        "in your {} since {}: send it from your mail client",
-                        if m.transport == "outbox" {
-                            "outbox/"
-                        } else {
-                            "Drafts folder"
-                        },
-                        local_in(m.created_at, ws.config.zone())
-                    )),
-                ),
-                State::Failed => (
-                    None,
-                    Some(format!("failed: {}", m.server_reply.unwrap_or_default())),
-                ),
-                State::Sent => (None, Some("already sent".into())),
-                State::Sending | State::Uncertain => (
-                    None,
-                    Some(format!(
-                        "uncertain whether it went out; `outreach resolve {} sent|unsent`",
-                        m.id
-                    )),
-                ),
+            Some(m) => match earlier(&m, ws.config.zone()) {
+                Ok(id) => (Some(id), None),
+                Err(why) => (None, Some(why)),
             },
         };
         // A template that needs what only the user can write (a mentor
@@ -232,7 +209,7 @@ pub fn thread_of(
                 (
                     format!(
                         "On {}, {} wrote:",
-                        sent_at.with_timezone(&zone).format("%-d %B %Y"),
+                        long_date(sent_at.with_timezone(&zone).date_naive()),
                         book.ws.config.me.name
                     ),
                     text,

@@ -12,7 +12,7 @@ use crate::cli::SelectArgs;
 use crate::compose::{compose, compose_raw};
 use crate::contact::Contact;
 use crate::imap::{Imap, Special};
-use crate::journal::{EventKind, Journal, NewMessage, State};
+use crate::journal::{EventKind, Journal, Message, NewMessage, State};
 use crate::problem::{fail_on_errors, Problem};
 use crate::schedule::{self, Window};
 use crate::smtp::{SendError, Smtp};
@@ -105,21 +105,12 @@ pub fn execute(args: &SendArgs, ws: &Workspace, out: &mut dyn Write) -> Result<E
         let existing = journal.by_once_key(&key)?;
         let action = match existing {
             Some(m) if args.again && m.state != State::Queued => Action::New(contact),
-            Some(m) => match m.state {
-                State::Queued | State::Unsent => Action::Resume(contact, m.id),
-                State::Sent => Action::Skip(contact, format!("already sent {} ({})", local_in(m.sent_at.unwrap_or(m.created_at), ws.config.zone()), m.transport)),
-                State::Failed => Action::Skip(
-                    contact,
-                    format!("failed before: {}; --again to try again", m.server_reply.unwrap_or_default()),
-                ),
-                State::Drafted => Action::Skip(
-                    contact,
-                    format!("filed in your Drafts folder {}: send it from your mail client, or --again", local_in(m.created_at, ws.config.zone())),
-                ),
-                State::Sending | State::Uncertain => Action::Skip(
-                    contact,
-                    format!("uncertain whether it went out; check your Sent folder, then `outreach resolve {} sent|unsent`", m.id),
-                ),
+            Some(m) => match earlier(&m, ws.config.zone()) {
+                Ok(id) => Action::Resume(contact, id),
+                Err(why) if matches!(m.state, State::Failed | State::Drafted) => {
+                    Action::Skip(contact, format!("{why}; --again to send anyway"))
+                }
+                Err(why) => Action::Skip(contact, why),
             },
             None => Action::New(contact),
         };
@@ -259,6 +250,37 @@ pub fn execute(args: &SendArgs, ws: &Workspace, out: &mut dyn Write) -> Result<E
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// What an earlier message under the same once-only key means for this
+/// one: `Ok(id)` when it never went out and may go now, else why it
+/// stands in the way.
+pub fn earlier(m: &Message, zone: chrono_tz::Tz) -> Result<i64, String> {
+    match m.state {
+        State::Queued | State::Unsent => Ok(m.id),
+        State::Sent => Err(format!(
+            "already sent {} ({})",
+            local_in(m.sent_at.unwrap_or(m.created_at), zone),
+            m.transport
+        )),
+        State::Failed => Err(format!(
+            "failed before: {}",
+            m.server_reply.as_deref().unwrap_or_default()
+        )),
+        State::Drafted => Err(format!(
+            "filed in your {} since {}: send it from your mail client",
+            if m.transport == "outbox" {
+                "outbox/"
+            } else {
+                "Drafts folder"
+            },
+            local_in(m.created_at, zone)
+        )),
+        State::Sending | State::Uncertain => Err(format!(
+            "uncertain whether it went out; check your Sent folder, then `outreach resolve {} sent|unsent`",
+            m.id
+        )),
+    }
 }
 
 /// Marks what an earlier run left mid-send as uncertain, and says so.
