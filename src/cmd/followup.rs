@@ -10,8 +10,8 @@ use clap::Args;
 
 use crate::cmd::draft::{drafts_folder, file_drafts};
 use crate::cmd::send::{
-    confirm, connect_imap, deliver, earlier, local_in, once_key, recover, send_window,
-    smtp_session, write_outbox, Outcome,
+    confirm, connect_imap, deliver, earlier, once_key, recover, smtp_session, write_outbox,
+    Outcome, Pacing, Wait,
 };
 use crate::compose::{compose, compose_raw, FollowUpOf};
 use crate::contact::Contact;
@@ -20,7 +20,6 @@ use crate::message::Threading;
 use crate::policy::{Action, ActionKind};
 use crate::problem::{fail_on_errors, Problem};
 use crate::review::Book;
-use crate::schedule;
 use crate::table;
 use crate::template::{long_date, Template, Thread};
 use crate::workspace::{self, Workspace};
@@ -334,35 +333,19 @@ pub fn carry_out(
     go: Go,
     out: &mut dyn Write,
 ) -> Result<Outcome> {
-    let window = send_window(ws);
     let sending_smtp = go.via == Via::Send && ws.config.smtp.is_some();
-    let mut cap = if go.pace && sending_smtp {
-        let used = journal.sent_since(schedule::start_of_day(now, ws.config.zone()))?;
-        ws.config.limits.per_day.saturating_sub(used)
-    } else {
-        u32::MAX
-    };
+    let mut pacing = Pacing::new(
+        ws,
+        journal,
+        now,
+        sending_smtp && go.window,
+        sending_smtp && go.pace,
+    )?;
     let mut ready = Vec::new();
     let mut held = Vec::new();
     for mut p in planned {
-        if p.hold.is_none() && sending_smtp && go.window {
-            let zone = p.contact.zone(ws.config.zone());
-            if let Err(opens) = schedule::window_check(now, zone, &window) {
-                p.hold = Some(format!(
-                    "waits for the send window: opens {}",
-                    local_in(opens, zone)
-                ));
-            }
-        }
-        if p.hold.is_none() && sending_smtp {
-            if cap == 0 {
-                p.hold = Some(format!(
-                    "waits: the daily limit of {} is reached",
-                    ws.config.limits.per_day
-                ));
-            } else {
-                cap -= 1;
-            }
+        if p.hold.is_none() {
+            p.hold = pacing.hold(p.contact).map(Wait::into_reason);
         }
         match p.hold.take() {
             Some(h) => held.push((p.contact.id.clone(), h)),

@@ -87,15 +87,15 @@ pub fn execute(args: &SendArgs, ws: &Workspace, out: &mut dyn Write) -> Result<E
         .into_iter()
         .map(|s| Action::Skip(s.contact, s.reason))
         .collect();
-    let window = send_window(ws);
     let mut problems: Vec<Problem> = Vec::new();
     let mut sendable = 0u32;
-    let cap = if args.no_pace {
-        u32::MAX
-    } else {
-        let used = journal.sent_since(schedule::start_of_day(now, ws.config.zone()))?;
-        ws.config.limits.per_day.saturating_sub(used)
-    };
+    let mut pacing = Pacing::new(
+        ws,
+        &journal,
+        now,
+        !args.now && ws.config.smtp.is_some(),
+        !args.no_pace,
+    )?;
     for contact in chosen {
         if let Some(why) = held_back(&journal, contact)? {
             actions.push(Action::Skip(contact, why));
@@ -116,27 +116,13 @@ pub fn execute(args: &SendArgs, ws: &Workspace, out: &mut dyn Write) -> Result<E
         };
         let action = match action {
             Action::Skip(..) => action,
-            _ if sendable >= cap => Action::Skip(
-                contact,
-                format!(
-                    "waits: the daily limit of {} is reached",
-                    ws.config.limits.per_day
-                ),
-            ),
-            _ if !args.now && ws.config.smtp.is_some() => {
-                let zone = contact.zone(ws.config.zone());
-                match schedule::window_check(now, zone, &window) {
-                    Ok(()) => action,
-                    Err(opens) => Action::Skip(
-                        contact,
-                        format!(
-                            "waits for the send window: opens {} ({zone}); --now to send anyway",
-                            local_in(opens, zone)
-                        ),
-                    ),
+            _ => match pacing.hold(contact) {
+                Some(Wait::Window(why)) => {
+                    Action::Skip(contact, format!("{why}; --now to send anyway"))
                 }
-            }
-            _ => action,
+                Some(Wait::Cap(why)) => Action::Skip(contact, why),
+                None => action,
+            },
         };
         if let Action::New(c) = &action {
             // Validate now: nothing is queued unless every message renders.
@@ -318,7 +304,80 @@ pub fn once_key(template: &Template, contact: &Contact, today: chrono::NaiveDate
     }
 }
 
-pub fn send_window(ws: &Workspace) -> Window {
+/// The send window and the daily cap, as a batch is planned: each
+/// message that may go takes one place under the cap.
+pub struct Pacing<'w> {
+    ws: &'w Workspace,
+    now: DateTime<Utc>,
+    /// None: the window is not kept (`--now`, or nothing is sent).
+    window: Option<Window>,
+    /// Places left today (None: no cap).
+    left: Option<u32>,
+}
+
+impl<'w> Pacing<'w> {
+    pub fn new(
+        ws: &'w Workspace,
+        journal: &Journal,
+        now: DateTime<Utc>,
+        window: bool,
+        cap: bool,
+    ) -> Result<Pacing<'w>> {
+        let left = if cap {
+            let used = journal.sent_since(schedule::start_of_day(now, ws.config.zone()))?;
+            Some(ws.config.limits.per_day.saturating_sub(used))
+        } else {
+            None
+        };
+        Ok(Pacing {
+            ws,
+            now,
+            window: window.then(|| send_window(ws)),
+            left,
+        })
+    }
+
+    /// Why a message to `contact` must wait, or None when it may go now
+    /// (it then counts against the cap).
+    pub fn hold(&mut self, contact: &Contact) -> Option<Wait> {
+        if let Some(w) = &self.window {
+            let zone = contact.zone(self.ws.config.zone());
+            if let Err(opens) = schedule::window_check(self.now, zone, w) {
+                return Some(Wait::Window(format!(
+                    "waits for the send window: opens {} ({zone})",
+                    local_in(opens, zone)
+                )));
+            }
+        }
+        match &mut self.left {
+            Some(0) => Some(Wait::Cap(format!(
+                "waits: the daily limit of {} is reached",
+                self.ws.config.limits.per_day
+            ))),
+            Some(n) => {
+                *n -= 1;
+                None
+            }
+            None => None,
+        }
+    }
+}
+
+/// Why a message waits for a later run, in words.
+pub enum Wait {
+    Window(String),
+    Cap(String),
+}
+
+impl Wait {
+    pub fn into_reason(self) -> String {
+        match self {
+            Wait::Window(why) | Wait::Cap(why) => why,
+        }
+    }
+}
+
+fn send_window(ws: &Workspace) -> Window {
     let (start, end) = ws.config.send_window.hours().expect("checked when loaded");
     Window {
         days: ws.config.send_window.weekdays(),
