@@ -20,8 +20,8 @@ use crate::workspace::{self, Workspace};
 ///
 /// Reads the IMAP mailboxes and the Sent folder and records replies,
 /// out-of-office answers, bounces, and messages you wrote to contacts from
-/// your own mail client. Reads only what arrived since the last check, and never changes the
-/// mailbox: no flag is set, nothing moves.
+/// your own mail client. Reads only what arrived since the last check,
+/// and never changes the mailbox: no flag is set, nothing moves.
 ///
 /// Example: outreach check
 ///
@@ -334,7 +334,8 @@ fn read_mailbox(
         }
         return Ok((0, rescan));
     }
-    let progress = Progress::new(end.map_or(0, |e| (e + 1 - next) as usize / CHUNK as usize));
+    // One tick a chunk: the UID range read in steps of CHUNK.
+    let progress = Progress::new(end.map_or(0, |e| (e + 1 - next).div_ceil(CHUNK) as usize));
     let mut read = 0;
     let mut chunks = 0;
     loop {

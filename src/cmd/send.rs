@@ -735,14 +735,7 @@ impl Progress {
 
     pub fn tick(&self, done: usize) {
         if self.shown {
-            let width = 30;
-            let filled = done * width / self.total.max(1);
-            eprint!(
-                "\r[{}{}] {done}/{}",
-                "#".repeat(filled),
-                ".".repeat(width - filled),
-                self.total
-            );
+            eprint!("\r{}", bar(done, self.total));
         }
     }
 
@@ -750,5 +743,33 @@ impl Progress {
         if self.shown {
             eprintln!();
         }
+    }
+}
+
+/// `[####......] 4/10`; a count past the total shows as full.
+fn bar(done: usize, total: usize) -> String {
+    let done = done.min(total);
+    let width = 30;
+    let filled = done * width / total.max(1);
+    format!(
+        "[{}{}] {done}/{total}",
+        "#".repeat(filled),
+        ".".repeat(width - filled)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_progress_bar_fills_and_never_overflows() {
+        assert_eq!(bar(0, 4), format!("[{}] 0/4", ".".repeat(30)));
+        assert_eq!(
+            bar(2, 4),
+            format!("[{}{}] 2/4", "#".repeat(15), ".".repeat(15))
+        );
+        assert_eq!(bar(5, 4), format!("[{}] 4/4", "#".repeat(30)));
+        assert_eq!(bar(1, 0), format!("[{}] 0/0", ".".repeat(30)));
     }
 }
