@@ -308,3 +308,24 @@ fn marks_set_the_stage_and_stop_sending() {
     let err = ws.fails(&["mark", "nobody", "met"], 1);
     assert_has(&err, "unknown contact `nobody`");
 }
+
+#[test]
+fn run_writes_a_post_conference_note_in_time_and_leaves_a_late_one() {
+    let ws = workspace();
+    ws.write(
+        "templates/post-conference.hbs",
+        "---\nrequires: [met.event]\nsubject: \"Thank you for your talk\"\n---\nDear {{salutation}},\n\nThank you for your talk at {{met.event}}.\n\nAmina\n",
+    );
+    ws.write(
+        "contacts/met.yaml",
+        "- id: fresh\n  name: Ike Obi\n  title: Dr.\n  email: ike@example.net\n  met: { event: ACP 2026, date: 2026-11-22 }\n\
+         - id: stale\n  name: Uma Rao\n  title: Dr.\n  email: uma@example.net\n  met: { event: ACP 2026, date: 2026-11-10 }\n",
+    );
+    let due = at(&ws, DAY0, &["due"]);
+    assert_has(&due, "fresh");
+    assert_has(&due, "stale");
+    let out = at(&ws, DAY0, &["run"]);
+    assert_has(&out, "fresh: written to outbox/");
+    assert!(!out.contains("stale"), "{out}");
+    assert_eq!(outbox(&ws).len(), 1);
+}

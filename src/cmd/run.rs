@@ -10,7 +10,7 @@ use crate::cmd::check;
 use crate::cmd::followup::{carry_out, plan, Go, Via};
 use crate::cmd::send::recover;
 use crate::journal::Journal;
-use crate::policy::ActionKind;
+use crate::policy::{post_conference_late, ActionKind};
 use crate::review::Book;
 use crate::workspace::{self, Workspace};
 
@@ -53,26 +53,15 @@ pub fn execute(args: &RunArgs, ws: &Workspace, out: &mut dyn Write) -> Result<Ex
     }
     // Held actions (already in Drafts, waiting for the user) stay quiet,
     // and a thank-you for a talk long past is left for the user to judge.
-    let late = i64::from(book.policy.post_conference_within_days);
+    let today = ws.today(now);
     let ready: Vec<_> = planned
         .into_iter()
         .filter(|p| p.hold.is_none())
         .filter(|p| {
             p.action.kind != ActionKind::PostConference
-                || p.contact
-                    .met
-                    .as_ref()
-                    .and_then(|m| m.date)
-                    .is_some_and(|d| (ws.today(now) - d).num_days() <= late)
+                || post_conference_late(p.contact, &book.policy, today, false).is_none()
         })
         .collect();
-    if ready.is_empty() {
-        return Ok(if problems.is_empty() {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::FAILURE
-        });
-    }
     let via = if args.send {
         Via::Send
     } else if ws.config.imap.is_some() {
