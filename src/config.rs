@@ -117,6 +117,27 @@ pub struct Account {
     pub save_sent_copy: Option<bool>,
 }
 
+/// What an account is used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Smtp,
+    Imap,
+}
+
+impl Account {
+    /// The configured port, else the usual one for the service and the
+    /// security.
+    pub fn port_for(&self, service: Service) -> u16 {
+        self.port.unwrap_or(match (service, self.security) {
+            (Service::Smtp, Security::Tls) => 465,
+            (Service::Smtp, Security::Starttls) => 587,
+            (Service::Smtp, Security::None) => 25,
+            (Service::Imap, Security::Tls) => 993,
+            (Service::Imap, _) => 143,
+        })
+    }
+}
+
 fn default_security() -> Security {
     Security::Starttls
 }

@@ -16,7 +16,7 @@ use imap_proto::types::NameAttribute;
 use rustls::pki_types::{pem::PemObject, CertificateDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 
-use crate::config::{Account, Security};
+use crate::config::{Account, Security, Service};
 
 /// A connection, encrypted or (to loopback only) not.
 #[derive(Debug)]
@@ -139,10 +139,7 @@ impl Imap {
     /// `ca_file`.
     pub fn connect(account: &Account, root: &Path, password: &str) -> Result<Imap> {
         let host = account.host.as_str();
-        let port = account.port.unwrap_or(match account.security {
-            Security::Tls => 993,
-            _ => 143,
-        });
+        let port = account.port_for(Service::Imap);
         let timeout = Duration::from_secs(account.timeout_seconds);
         let addr = (host, port)
             .to_socket_addrs()

@@ -14,7 +14,7 @@ use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, MailBodyParameter, MailParameter};
 use lettre::Address;
 
-use crate::config::{Account, Security};
+use crate::config::{Account, Security, Service};
 
 /// Why one message did not go out.
 #[derive(Debug)]
@@ -92,11 +92,7 @@ impl Smtp {
                 Some(params.build_rustls().context("setting up TLS")?)
             }
         };
-        let port = account.port.unwrap_or(match account.security {
-            Security::Tls => 465,
-            Security::Starttls => 587,
-            Security::None => 25,
-        });
+        let port = account.port_for(Service::Smtp);
         let smtp = Smtp {
             conn: RefCell::new(None),
             server: (host.clone(), port),

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use crate::config::{Account, Security};
+use crate::config::{Account, Security, Service};
 use crate::imap::Imap;
 use crate::secret;
 use crate::smtp::Smtp;
@@ -45,18 +45,27 @@ impl Report<'_> {
     }
 }
 
-fn describe(a: &Account, default_port: u16) -> String {
-    let security = match a.security {
-        Security::Tls => "TLS",
-        Security::Starttls => "STARTTLS",
-        Security::None => "no encryption",
+/// "SMTP host:port (TLS) as user", and what a working login proves.
+fn describe(a: &Account, service: Service) -> (String, &'static str) {
+    let (security, proven) = match a.security {
+        Security::Tls => ("TLS", "TLS verified, login accepted"),
+        Security::Starttls => ("STARTTLS", "TLS verified, login accepted"),
+        Security::None => (
+            "no encryption",
+            "login accepted, unencrypted (loopback only)",
+        ),
     };
-    format!(
-        "{}:{} ({security}) as {}",
+    let name = match service {
+        Service::Smtp => "SMTP",
+        Service::Imap => "IMAP",
+    };
+    let what = format!(
+        "{name} {}:{} ({security}) as {}",
         a.host,
-        a.port.unwrap_or(default_port),
+        a.port_for(service),
         a.username.as_deref().unwrap_or("(no login)")
-    )
+    );
+    (what, proven)
 }
 
 pub fn execute(_args: &DoctorArgs, ws: &Workspace, out: &mut dyn Write) -> Result<ExitCode> {
@@ -74,18 +83,13 @@ pub fn execute(_args: &DoctorArgs, ws: &Workspace, out: &mut dyn Write) -> Resul
     match &ws.config.smtp {
         None => r.note("no smtp account: `send` writes .eml files to outbox/")?,
         Some(a) => {
-            let port = match a.security {
-                Security::Tls => 465,
-                Security::Starttls => 587,
-                Security::None => 25,
-            };
-            let what = format!("SMTP {}", describe(a, port));
+            let (what, proven) = describe(a, Service::Smtp);
             let password = match &a.username {
                 Some(_) => secret::password(a, "smtp").map(Some),
                 None => Ok(None),
             };
             match password.and_then(|p| Smtp::connect(a, &ws.root, ws.config.domain(), p)) {
-                Ok(_) => r.ok(&format!("{what}: TLS verified, login accepted"))?,
+                Ok(_) => r.ok(&format!("{what}: {proven}"))?,
                 Err(e) => r.problem(&format!("{what}: {e:#}"))?,
             }
         }
@@ -96,21 +100,11 @@ pub fn execute(_args: &DoctorArgs, ws: &Workspace, out: &mut dyn Write) -> Resul
             r.note("no imap account: replies are not tracked and `check` has nothing to read")?
         }
         Some(a) => {
-            let what = format!(
-                "IMAP {}",
-                describe(
-                    a,
-                    if a.security == Security::Tls {
-                        993
-                    } else {
-                        143
-                    }
-                )
-            );
+            let (what, proven) = describe(a, Service::Imap);
             match secret::password(a, "imap").and_then(|p| Imap::connect(a, &ws.root, &p)) {
                 Err(e) => r.problem(&format!("{what}: {e:#}"))?,
                 Ok(mut imap) => {
-                    r.ok(&format!("{what}: TLS verified, login accepted"))?;
+                    r.ok(&format!("{what}: {proven}"))?;
                     folders(&mut r, &mut imap, a)?;
                     let _ = imap.logout();
                 }
