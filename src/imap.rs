@@ -58,6 +58,10 @@ pub enum Special {
 
 pub struct Imap {
     session: ::imap::Session<Stream>,
+    /// The account's own `sent_folder` and `drafts_folder`, which win over
+    /// what the server marks.
+    sent_folder: Option<String>,
+    drafts_folder: Option<String>,
 }
 
 /// A mailbox as EXAMINE reports it.
@@ -188,15 +192,23 @@ impl Imap {
         let session = client.login(user, password).map_err(|(e, _)| {
             anyhow!("the IMAP server {host} refused the login for {user}: {e}")
         })?;
-        Ok(Imap { session })
+        Ok(Imap {
+            session,
+            sent_folder: account.sent_folder.clone(),
+            drafts_folder: account.drafts_folder.clone(),
+        })
     }
 
-    /// The folder with the SPECIAL-USE attribute, if the server names one.
+    /// The Sent or Drafts folder: the one outreach.yaml names, else the
+    /// one the server marks with SPECIAL-USE, if any.
     pub fn special(&mut self, which: Special) -> Result<Option<String>> {
-        let want = match which {
-            Special::Sent => "\\Sent",
-            Special::Drafts => "\\Drafts",
+        let (configured, want) = match which {
+            Special::Sent => (&self.sent_folder, "\\Sent"),
+            Special::Drafts => (&self.drafts_folder, "\\Drafts"),
         };
+        if let Some(name) = configured {
+            return Ok(Some(name.clone()));
+        }
         Ok(self
             .folders()?
             .into_iter()

@@ -288,11 +288,7 @@ pub fn check(ws: &Workspace, journal: &mut Journal, now: DateTime<Utc>) -> Resul
     let facts = Facts::gather(ws, journal)?;
     let mut imap = connect_imap(ws)?;
     let mut mailboxes = account.mailboxes.clone();
-    let sent = match &account.sent_folder {
-        Some(f) => Some(f.clone()),
-        None => imap.special(Special::Sent)?,
-    };
-    match sent {
+    match imap.special(Special::Sent)? {
         Some(f) if !mailboxes.contains(&f) => mailboxes.push(f),
         Some(_) => {}
         None => eprintln!("note: the server names no Sent folder (set imap.sent_folder): mail you write from your own client is not seen"),

@@ -180,7 +180,7 @@ fn to_drafts<'a>(
 ) -> Result<ExitCode> {
     let mut journal = Journal::open(&ws.state_dir())?;
     let mut imap = connect_imap(ws)?;
-    let folder = drafts_folder(ws, &mut imap)?;
+    let folder = drafts_folder(&mut imap)?;
     let mut fresh = Vec::new();
     for d in drafts {
         let key = once_key(template, d.contact, ws.today(now));
@@ -219,18 +219,9 @@ fn to_drafts<'a>(
 }
 
 /// The Drafts folder: from outreach.yaml, else the one marked \Drafts.
-pub fn drafts_folder(ws: &Workspace, imap: &mut Imap) -> Result<String> {
-    match ws
-        .config
-        .imap
-        .as_ref()
-        .and_then(|a| a.drafts_folder.clone())
-    {
-        Some(f) => Ok(f),
-        None => imap
-            .special(Special::Drafts)?
-            .context("the server names no Drafts folder (set imap.drafts_folder in outreach.yaml)"),
-    }
+pub fn drafts_folder(imap: &mut Imap) -> Result<String> {
+    imap.special(Special::Drafts)?
+        .context("the server names no Drafts folder (set imap.drafts_folder in outreach.yaml)")
 }
 
 /// Files the queued messages `ids` in `folder` with \Draft, each marked

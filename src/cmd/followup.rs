@@ -412,7 +412,7 @@ pub fn carry_out(
         Via::Send => deliver(ws, journal, smtp.as_ref(), &ids, go.pace)?,
         Via::Drafts => {
             let imap = imap.as_mut().expect("connected above");
-            let folder = drafts_folder(ws, imap)?;
+            let folder = drafts_folder(imap)?;
             file_drafts(journal, imap, &folder, &ids)?;
             let mut o = Outcome::default();
             for p in &ready {

@@ -608,18 +608,9 @@ impl<'a> SentCopy<'a> {
     fn try_file(&mut self, raw: &[u8]) -> Result<()> {
         if self.conn.is_none() {
             let mut imap = connect_imap(self.ws)?;
-            let folder = match &self
-                .ws
-                .config
-                .imap
-                .as_ref()
-                .and_then(|a| a.sent_folder.clone())
-            {
-                Some(f) => f.clone(),
-                None => imap
-                    .special(Special::Sent)?
-                    .context("the server names no Sent folder (set imap.sent_folder)")?,
-            };
+            let folder = imap
+                .special(Special::Sent)?
+                .context("the server names no Sent folder (set imap.sent_folder)")?;
             self.conn = Some((imap, folder));
         }
         let (imap, folder) = self.conn.as_mut().expect("connected above");
@@ -663,12 +654,8 @@ pub fn settle_uncertain(ws: &Workspace, journal: &Journal) -> Result<usize> {
         return Ok(0);
     }
     let mut imap = connect_imap(ws)?;
-    let folder = match ws.config.imap.as_ref().and_then(|a| a.sent_folder.clone()) {
-        Some(f) => f,
-        None => match imap.special(Special::Sent)? {
-            Some(f) => f,
-            None => return Ok(0),
-        },
+    let Some(folder) = imap.special(Special::Sent)? else {
+        return Ok(0);
     };
     let mut settled = 0;
     for m in uncertain {
