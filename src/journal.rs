@@ -534,29 +534,29 @@ impl Journal {
 
     /// Messages in `state`, oldest first.
     pub fn in_state(&self, state: State) -> Result<Vec<Message>> {
-        let mut st = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM messages WHERE state = ?1 ORDER BY id"
-        ))?;
-        let rows = st.query_map([state.as_str()], row_to_message)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.rows(
+            &format!("SELECT {COLUMNS} FROM messages WHERE state = ?1 ORDER BY id"),
+            [state.as_str()],
+            row_to_message,
+        )
     }
 
     /// Every message, oldest first.
     pub fn messages(&self) -> Result<Vec<Message>> {
-        let mut st = self
-            .conn
-            .prepare_cached(&format!("SELECT {COLUMNS} FROM messages ORDER BY id"))?;
-        let rows = st.query_map([], row_to_message)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.rows(
+            &format!("SELECT {COLUMNS} FROM messages ORDER BY id"),
+            [],
+            row_to_message,
+        )
     }
 
     /// One contact's messages, oldest first.
     pub fn messages_for(&self, contact: &str) -> Result<Vec<Message>> {
-        let mut st = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM messages WHERE contact = ?1 ORDER BY id"
-        ))?;
-        let rows = st.query_map([contact], row_to_message)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.rows(
+            &format!("SELECT {COLUMNS} FROM messages WHERE contact = ?1 ORDER BY id"),
+            [contact],
+            row_to_message,
+        )
     }
 
     /// Marks a queued message as being handed to the server. Committed
@@ -713,38 +713,50 @@ impl Journal {
 
     /// Every event, in the order they happened.
     pub fn events(&self) -> Result<Vec<Event>> {
-        let mut st = self.conn.prepare_cached(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events ORDER BY at, id"
-        ))?;
-        let rows = st.query_map([], row_to_event)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.rows(
+            &format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY at, id"),
+            [],
+            row_to_event,
+        )
     }
 
     /// Every event about a contact, as the review needs it, in no order.
     pub fn facts(&self) -> Result<Vec<Fact>> {
-        let mut st = self.conn.prepare_cached(
+        self.rows(
             "SELECT contact, kind, at, until,
                     CASE WHEN kind = 'bounce' THEN json_extract(detail, '$.failed_address') END
              FROM events WHERE contact IS NOT NULL",
-        )?;
-        let rows = st.query_map([], |r| {
-            Ok(Fact {
-                contact: r.get(0)?,
-                kind: r.get(1)?,
-                at: parse_ts(r.get(2)?).unwrap_or_default(),
-                until: r.get::<_, Option<String>>(3)?.and_then(|d| d.parse().ok()),
-                failed_address: r.get(4)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+            [],
+            |r| {
+                Ok(Fact {
+                    contact: r.get(0)?,
+                    kind: r.get(1)?,
+                    at: parse_ts(r.get(2)?).unwrap_or_default(),
+                    until: r.get::<_, Option<String>>(3)?.and_then(|d| d.parse().ok()),
+                    failed_address: r.get(4)?,
+                })
+            },
+        )
     }
 
     /// One contact's events, in the order they happened.
     pub fn events_for(&self, contact: &str) -> Result<Vec<Event>> {
-        let mut st = self.conn.prepare_cached(&format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE contact = ?1 ORDER BY at, id"
-        ))?;
-        let rows = st.query_map([contact], row_to_event)?;
+        self.rows(
+            &format!("SELECT {EVENT_COLUMNS} FROM events WHERE contact = ?1 ORDER BY at, id"),
+            [contact],
+            row_to_event,
+        )
+    }
+
+    /// Every row `sql` selects, read by `read`.
+    fn rows<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        read: impl FnMut(&Row) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut st = self.conn.prepare_cached(sql)?;
+        let rows = st.query_map(params, read)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
