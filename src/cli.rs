@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
 use crate::cmd;
-use crate::workspace::{Selection, Workspace};
+use crate::workspace::Workspace;
 
 /// Careful, personal email outreach: templates and contacts in, one
 /// well-made message per person out; replies tracked, follow-ups polite.
@@ -40,33 +40,6 @@ pub enum Command {
     Resolve(cmd::resolve::ResolveArgs),
     Doctor(cmd::doctor::DoctorArgs),
     Classify(cmd::classify::ClassifyArgs),
-}
-
-/// Which contacts: exactly one of --to, --tag, --all.
-#[derive(Debug, Clone, Args)]
-#[group(required = true, multiple = false)]
-pub struct SelectArgs {
-    /// Contact ids (repeat or separate with commas).
-    #[arg(long, value_delimiter = ',', num_args = 1.., value_name = "ID")]
-    pub to: Vec<String>,
-    /// Every contact with this tag.
-    #[arg(long, value_name = "TAG")]
-    pub tag: Option<String>,
-    /// Every contact.
-    #[arg(long)]
-    pub all: bool,
-}
-
-impl SelectArgs {
-    pub fn selection(&self) -> Selection {
-        if self.all {
-            Selection::All
-        } else if let Some(t) = &self.tag {
-            Selection::Tag(t.clone())
-        } else {
-            Selection::Ids(self.to.clone())
-        }
-    }
 }
 
 impl Cli {

@@ -1,6 +1,7 @@
-//! The project's small IMAP interface over the `imap` crate: TLS built
-//! here (verified, with an optional extra CA, bounded waits), login, the
-//! special folders, APPEND, and read-only lookups (EXAMINE + PEEK).
+//! The project's small IMAP interface over the `imap` crate: the TLS
+//! stream made here (verified with `account::tls_config`, bounded waits),
+//! login, the special folders, APPEND, and read-only lookups (EXAMINE +
+//! PEEK).
 //!
 //! The crate's own connection helpers can't take a CA file or timeouts and
 //! may fall back to plaintext, so the stream is made here and handed over.
@@ -13,8 +14,8 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use imap_proto::types::NameAttribute;
-use rustls::pki_types::{pem::PemObject, CertificateDer, ServerName};
-use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
+use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, ClientConnection, StreamOwned};
 
 use crate::config::{Account, Security, Service};
 
@@ -82,31 +83,6 @@ pub const HEADER_FIELDS: &str = "FROM SENDER TO CC DATE SUBJECT MESSAGE-ID IN-RE
 /// not worth the memory.
 pub const BODY_LIMIT: u32 = 256 * 1024;
 
-/// TLS settings trusting the public roots and, if given, `ca_file`.
-pub fn tls_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>> {
-    let mut roots = RootCertStore::empty();
-    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    if let Some(path) = ca_file {
-        let certs: Vec<CertificateDer> = CertificateDer::pem_file_iter(path)
-            .with_context(|| format!("cannot read ca_file {}", path.display()))?
-            .collect::<Result<_, _>>()
-            .with_context(|| format!("ca_file {} is not PEM", path.display()))?;
-        if certs.is_empty() {
-            bail!("ca_file {} holds no certificate", path.display());
-        }
-        for c in certs {
-            roots
-                .add(c)
-                .with_context(|| format!("ca_file {}", path.display()))?;
-        }
-    }
-    Ok(Arc::new(
-        ClientConfig::builder()
-            .with_root_certificates(roots)
-            .with_no_client_auth(),
-    ))
-}
-
 fn wrap_tls(tcp: TcpStream, host: &str, config: Arc<ClientConfig>) -> Result<Stream> {
     let name = ServerName::try_from(host.trim_matches(|c| c == '[' || c == ']').to_string())
         .map_err(|_| anyhow!("`{host}` is not a valid server name"))?;
@@ -157,7 +133,11 @@ impl Imap {
         let ca = account.ca_file.as_ref().map(|c| root.join(c));
         let mut client = match account.security {
             Security::Tls => {
-                let mut c = ::imap::Client::new(wrap_tls(tcp, host, tls_config(ca.as_deref())?)?);
+                let mut c = ::imap::Client::new(wrap_tls(
+                    tcp,
+                    host,
+                    crate::account::tls_config(ca.as_deref())?,
+                )?);
                 c.read_greeting().context("reading the IMAP greeting")?;
                 c
             }
@@ -176,7 +156,11 @@ impl Imap {
                         bail!("the IMAP server {host} refused STARTTLS: {line}");
                     }
                 }
-                ::imap::Client::new(wrap_tls(tcp, host, tls_config(ca.as_deref())?)?)
+                ::imap::Client::new(wrap_tls(
+                    tcp,
+                    host,
+                    crate::account::tls_config(ca.as_deref())?,
+                )?)
             }
             Security::None => {
                 let mut c = ::imap::Client::new(Stream::Plain(tcp));

@@ -1,23 +1,27 @@
 //! The `outreach` library: everything the binary does, as plain modules.
 //! See `main.rs` for the architecture.
 
+pub mod account;
 pub mod classify;
 pub mod cli;
 pub mod cmd;
 pub mod compose;
 pub mod config;
 pub mod contact;
+pub mod delivery;
+pub mod drafts;
 pub mod imap;
 pub mod journal;
 pub mod lint;
 pub mod message;
+pub mod planner;
 pub mod policy;
 pub mod problem;
 pub mod review;
 pub mod schedule;
-pub mod secret;
 pub mod smtp;
-pub mod table;
 pub mod template;
+pub mod terminal;
+pub mod tracking;
 pub mod workspace;
 pub mod yaml;

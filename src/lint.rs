@@ -1,9 +1,19 @@
-//! Checks on rendered messages: what a careful writer would catch before
-//! pressing send.
+//! Checks on rendered messages, what a careful writer would catch before
+//! pressing send, and the whole workspace checked that way (`lint`).
 
+use std::path::Path;
+
+use anyhow::Result;
+use chrono::{DateTime, Duration, Utc};
+
+use crate::config::{self, Config};
 use crate::contact::Contact;
+use crate::journal::{Journal, State};
+use crate::policy::post_conference_late;
 use crate::problem::Problem;
-use crate::template::{Kind, Rendered, Template};
+use crate::review;
+use crate::template::{Input, Kind, Rendered, Template, Thread};
+use crate::workspace::{Parts, Workspace};
 
 /// Subjects longer than this are cut off in most mail clients.
 const SUBJECT_MAX: usize = 78;
@@ -92,6 +102,150 @@ fn blank_greeting(line: &str) -> bool {
                 .is_some_and(|r| matches!(r.trim(), "," | ":" | ""))
                 && l.len() > g.len()
         })
+}
+
+/// A whole workspace checked: its parts as far as they loaded, every
+/// problem, and how many messages were rendered to find them.
+pub struct Linted {
+    pub parts: Parts,
+    pub problems: Vec<Problem>,
+    pub rendered: usize,
+}
+
+/// Checks config, contacts and templates at `root`: every template
+/// rendered for every contact it may go to, and the follow-up policy's
+/// templates and timing. Reads an existing journal; never creates one.
+pub fn lint_workspace(root: &Path, now: DateTime<Utc>) -> Result<Linted> {
+    let parts = Workspace::load_parts(root);
+    let mut problems = parts.problems.clone();
+    let mut rendered = 0;
+    if let Some(config) = &parts.config {
+        let today = now.with_timezone(&config.zone()).date_naive();
+        for template in parts.templates.list.values() {
+            // Follow-ups are checked against a typical thread.
+            let thread = (template.kind == Kind::FollowUp).then(|| Thread {
+                subject: "Sample earlier subject".to_string(),
+                sent_on: today - Duration::days(10),
+                days_waiting: 10,
+                step: 1,
+            });
+            for contact in parts.contacts.iter().filter(|c| c.may_contact()) {
+                if parts
+                    .templates
+                    .missing_requirement(template, contact)
+                    .is_some()
+                {
+                    continue;
+                }
+                let input = Input {
+                    contact,
+                    me: &config.me,
+                    today,
+                    thread: thread.as_ref(),
+                };
+                match parts.templates.render(template, &input) {
+                    Ok(r) => {
+                        rendered += 1;
+                        problems.extend(check_rendered(template, contact, &r));
+                    }
+                    Err(p) => problems.push(p),
+                }
+            }
+        }
+    }
+    if let Some(config) = &parts.config {
+        problems.extend(policy_problems(root, now, config, &parts)?);
+    }
+    problems.dedup();
+    Ok(Linted {
+        parts,
+        problems,
+        rendered,
+    })
+}
+
+/// The follow-up policy's templates exist and are of the right kind, and
+/// no post-conference message is getting late.
+fn policy_problems(
+    root: &Path,
+    now: DateTime<Utc>,
+    config: &Config,
+    parts: &Parts,
+) -> Result<Vec<Problem>> {
+    let mut problems = Vec::new();
+    let f = &config.followup;
+    let mut named = vec![
+        (
+            "followup.template",
+            f.template.as_str(),
+            Some(Kind::FollowUp),
+        ),
+        (
+            "followup.checkin_template",
+            f.checkin_template.as_str(),
+            None,
+        ),
+        (
+            "followup.post_conference_template",
+            f.post_conference_template.as_str(),
+            None,
+        ),
+    ];
+    for (first, rule) in &f.templates {
+        named.push(("followup.templates", first.as_str(), None));
+        if let Some(t) = &rule.template {
+            named.push((
+                "followup.templates.*.template",
+                t.as_str(),
+                Some(Kind::FollowUp),
+            ));
+        }
+    }
+    for (key, name, kind) in named {
+        match parts.templates.list.get(name) {
+            None => problems.push(Problem::warning(
+                config::FILE,
+                format!("{key} names `{name}`, but there is no templates/{name}.hbs"),
+            )),
+            Some(t) if kind.is_some_and(|k| k != t.kind) => problems.push(Problem::error(
+                t.file.display().to_string(),
+                format!("{key} uses `{name}` for follow-ups, so it needs `kind: follow-up` in its front matter"),
+            )),
+            Some(_) => {}
+        }
+    }
+    let policy = review::policy(config);
+    if !parts
+        .templates
+        .list
+        .contains_key(&policy.post_conference_template)
+    {
+        return Ok(problems);
+    }
+    // Only an existing journal is read: lint never creates one.
+    let state = root.join(".outreach");
+    let journal = if state.join("journal.sqlite").exists() {
+        Some(Journal::open(&state)?)
+    } else {
+        None
+    };
+    let today = now.with_timezone(&config.zone()).date_naive();
+    for contact in &parts.contacts {
+        let first_sent = match &journal {
+            Some(j) => j
+                .messages_for(&contact.id)?
+                .iter()
+                .any(|m| m.kind == Kind::FirstContact && m.state == State::Sent),
+            None => false,
+        };
+        if let Some(w) = post_conference_late(contact, &policy, today, first_sent) {
+            problems.push(Problem::warning(
+                format!("{}, contact {}", contact.place(), contact.id),
+                w,
+            ));
+        }
+    }
+    Ok(problems)
 }
 
 #[cfg(test)]

@@ -1,12 +1,26 @@
 //! `outreach`: careful, personal email outreach from the command line.
 //!
 //! Architecture (a functional core in an imperative shell):
-//! - `config`, `contact`, `template`: the workspace files, loaded and checked
-//!   with located errors before any network I/O (`workspace`).
-//! - `template` renders strictly; `lint` checks rendered text; `message`
-//!   turns it into an RFC 5322 email.
-//! - `cmd/*`: one file per command, each with its clap arguments (the doc
-//!   comment is the --help text) and an `execute` function.
+//! - `cli` parses; `cmd/*` holds one file per command: its clap arguments
+//!   (the doc comment is the --help text), a call into an engine, and
+//!   printing. Commands import engines, never each other.
+//! - The workspace files: `config`, `contact`, `template`, loaded and
+//!   checked with located errors before any network I/O (`workspace`);
+//!   `lint` checks rendered text and the whole workspace.
+//! - Messages: `template` renders strictly, `compose` makes template +
+//!   contact into an email, `message` writes it as RFC 5322.
+//! - Pure decisions, taking `now`: `schedule` (send windows, business
+//!   days), `classify` (reply, auto-reply, bounce), `policy` (follow-ups,
+//!   check-ins, post-conference notes), `review` (the journal seen
+//!   through the policy).
+//! - Engines: `delivery` sends under the `journal` (once-only keys,
+//!   pacing, Sent copies, recovery of uncertain messages); `drafts`
+//!   renders and files drafts; `tracking` reads the mailboxes and records
+//!   what it finds; `planner` turns what is due into messages in their
+//!   thread and carries them out.
+//! - Connections: `account` logs in (credentials, TLS trust) and opens
+//!   the `smtp` and `imap` sessions. `terminal` holds tables, the
+//!   progress bar and the confirmation prompt.
 
 use std::io::Write;
 use std::process::ExitCode;

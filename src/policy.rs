@@ -246,6 +246,17 @@ pub enum ActionKind {
     PostConference,
 }
 
+impl ActionKind {
+    /// The action's name for people: "follow-up 1", "check-in".
+    pub fn name(self) -> String {
+        match self {
+            ActionKind::FollowUp { step, .. } => format!("follow-up {step}"),
+            ActionKind::CheckIn => "check-in".into(),
+            ActionKind::PostConference => "post-conference".into(),
+        }
+    }
+}
+
 /// The next thing to send to a contact, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Action {

@@ -63,6 +63,13 @@ pub fn start_of_day(now: DateTime<Utc>, zone: Tz) -> DateTime<Utc> {
     local_instant(zone, now.with_timezone(&zone).date_naive(), NaiveTime::MIN)
 }
 
+/// A moment as people read it in `zone`: "Mon 7 Dec 2026 09:00".
+pub fn local_in(t: DateTime<Utc>, zone: Tz) -> String {
+    t.with_timezone(&zone)
+        .format("%a %-d %b %Y %H:%M")
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

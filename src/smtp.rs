@@ -9,7 +9,7 @@ use std::fmt;
 
 use anyhow::{Context as _, Result};
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{Certificate, SmtpConnection, TlsParameters};
+use lettre::transport::smtp::client::{SmtpConnection, TlsParameters};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, MailBodyParameter, MailParameter};
 use lettre::Address;
@@ -79,17 +79,8 @@ impl Smtp {
         let tls = match account.security {
             Security::None => None,
             Security::Starttls | Security::Tls => {
-                let mut params = TlsParameters::builder(host.clone());
-                if let Some(ca) = &account.ca_file {
-                    let path = root.join(ca);
-                    let pem = std::fs::read(&path)
-                        .with_context(|| format!("cannot read ca_file {}", path.display()))?;
-                    let cert = Certificate::from_pem(&pem).with_context(|| {
-                        format!("ca_file {} is not a PEM certificate", path.display())
-                    })?;
-                    params = params.add_root_certificate(cert);
-                }
-                Some(params.build_rustls().context("setting up TLS")?)
+                let ca = account.ca_file.as_ref().map(|c| root.join(c));
+                Some(crate::account::smtp_tls(&host, ca.as_deref())?)
             }
         };
         let port = account.port_for(Service::Smtp);

@@ -8,9 +8,9 @@ use anyhow::{Context as _, Result};
 use clap::Args;
 
 use crate::classify::{self, Known};
-use crate::cmd::check::Facts;
 use crate::journal::Journal;
 use crate::template::long_date;
+use crate::tracking::Facts;
 use crate::workspace::Workspace;
 
 /// Say how `check` would read a message file, and why.

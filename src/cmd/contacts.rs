@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use crate::table;
+use crate::terminal;
 use crate::workspace::Workspace;
 
 /// List and check contacts.
@@ -62,7 +62,7 @@ pub fn execute(args: &ContactsArgs, ws: &Workspace, out: &mut dyn Write) -> Resu
             ]
         })
         .collect();
-    table::write(
+    terminal::table(
         out,
         &[
             "ID",

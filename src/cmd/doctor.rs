@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
+use crate::account;
 use crate::config::{Account, Security, Service};
 use crate::imap::Imap;
-use crate::secret;
 use crate::smtp::Smtp;
 use crate::workspace::Workspace;
 
@@ -85,7 +85,7 @@ pub fn execute(_args: &DoctorArgs, ws: &Workspace, out: &mut dyn Write) -> Resul
         Some(a) => {
             let (what, proven) = describe(a, Service::Smtp);
             let password = match &a.username {
-                Some(_) => secret::password(a, "smtp").map(Some),
+                Some(_) => account::password(a, "smtp").map(Some),
                 None => Ok(None),
             };
             match password.and_then(|p| Smtp::connect(a, &ws.root, ws.config.domain(), p)) {
@@ -101,7 +101,7 @@ pub fn execute(_args: &DoctorArgs, ws: &Workspace, out: &mut dyn Write) -> Resul
         }
         Some(a) => {
             let (what, proven) = describe(a, Service::Imap);
-            match secret::password(a, "imap").and_then(|p| Imap::connect(a, &ws.root, &p)) {
+            match account::password(a, "imap").and_then(|p| Imap::connect(a, &ws.root, &p)) {
                 Err(e) => r.problem(&format!("{what}: {e:#}"))?,
                 Ok(mut imap) => {
                     r.ok(&format!("{what}: {proven}"))?;

@@ -4,23 +4,12 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{bail, Result};
 use clap::Args;
 
-use ::imap::types::Flag;
-use chrono::{DateTime, Utc};
-
-use crate::cli::SelectArgs;
-use crate::cmd::followup::thread_of;
-use crate::cmd::send::{connect_imap, once_key};
-use crate::compose::{compose, compose_raw, Composed};
-use crate::imap::{Imap, Special};
-use crate::journal::{Journal, NewMessage, State};
-use crate::policy::ActionKind;
-use crate::problem::{fail_on_errors, Problem};
-use crate::review::Book;
-use crate::template::{Kind, Template};
-use crate::workspace::{self, Workspace};
+use crate::cmd::SelectArgs;
+use crate::template::Kind;
+use crate::{drafts, workspace, workspace::Workspace};
 
 /// Render a template for the chosen contacts, without sending.
 ///
@@ -52,77 +41,20 @@ pub struct DraftArgs {
 
 pub fn execute(args: &DraftArgs, ws: &Workspace, out: &mut dyn Write) -> Result<ExitCode> {
     let template = ws.template(&args.template)?;
-    let (contacts, mut skipped) = ws.select(&args.select.selection(), template)?;
     let now = workspace::now()?;
-    let mut problems: Vec<Problem> = Vec::new();
-    let mut drafts = Vec::new();
-    // Follow-ups are drafted in their thread, as `followup` would write
-    // them; only an existing journal is read.
-    let history = match template.kind {
-        Kind::FollowUp if ws.state_dir().join("journal.sqlite").exists() => {
-            let journal = Journal::open(&ws.state_dir())?;
-            let book = Book::read(ws, &journal)?;
-            Some((journal, book))
-        }
-        _ => None,
-    };
-    for contact in contacts {
-        let mut thread = None;
-        if template.kind == Kind::FollowUp {
-            let next = history
-                .as_ref()
-                .map(|(j, b)| (j, b, b.review(contact, now)));
-            match next {
-                Some((j, b, r)) => match r.next.map(|a| a.kind) {
-                    Some(ActionKind::FollowUp { thread: t, step }) => {
-                        thread = Some(thread_of(b, j, contact, t, step, now, false)?);
-                    }
-                    _ => {
-                        skipped.push(workspace::Skipped {
-                            contact,
-                            reason: format!("no follow-up planned ({})", r.stage.label(now)),
-                        });
-                        continue;
-                    }
-                },
-                None => {
-                    skipped.push(workspace::Skipped {
-                        contact,
-                        reason: "nothing sent to them yet to follow up on".into(),
-                    });
-                    continue;
-                }
-            }
-        }
-        match compose(ws, template, contact, now, thread.as_ref(), 0) {
-            Ok((c, warnings)) => {
-                problems.extend(warnings);
-                drafts.push(c);
-            }
-            Err(p) => problems.extend(p),
-        }
-    }
-    // Nothing is shown or written unless every message is right.
-    fail_on_errors(&problems)?;
-    for p in &problems {
+    let (drafts, mut skipped, warnings) =
+        drafts::prepare(ws, template, &args.select.selection(), now)?;
+    for p in &warnings {
         eprintln!("{p}");
     }
     if args.imap_drafts {
         if template.kind == Kind::FollowUp {
             bail!("follow-ups are filed in their thread by `outreach followup --imap-drafts`");
         }
-        return to_drafts(ws, template, &drafts, skipped, now, out);
-    }
-    if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        for d in &drafts {
-            let path = dir.join(format!("{}-{}.eml", template.name, d.contact.id));
-            let tmp = path.with_extension("eml.tmp");
-            std::fs::write(&tmp, d.email.formatted())
-                .with_context(|| format!("cannot write {}", tmp.display()))?;
-            std::fs::rename(&tmp, &path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-        }
+        let (filed, folder) = drafts::file_new(ws, template, &drafts, &mut skipped, now)?;
+        writeln!(out, "filed {filed} draft(s) in {folder}")?;
+    } else if let Some(dir) = &args.out {
+        drafts::write_files(dir, template, &drafts)?;
         writeln!(out, "wrote {} drafts to {}", drafts.len(), dir.display())?;
     } else if args.json {
         let items: Vec<serde_json::Value> = drafts
@@ -166,89 +98,4 @@ pub fn execute(args: &DraftArgs, ws: &Workspace, out: &mut dyn Write) -> Result<
         writeln!(out, "skipped {}: {}", s.contact.id, s.reason)?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Queues the drafts in the journal (once per contact, like `send`), then
-/// files each in the Drafts folder.
-fn to_drafts<'a>(
-    ws: &'a Workspace,
-    template: &Template,
-    drafts: &[Composed<'a>],
-    mut skipped: Vec<workspace::Skipped<'a>>,
-    now: DateTime<Utc>,
-    out: &mut dyn Write,
-) -> Result<ExitCode> {
-    let mut journal = Journal::open(&ws.state_dir())?;
-    let mut imap = connect_imap(ws)?;
-    let folder = drafts_folder(&mut imap)?;
-    let mut fresh = Vec::new();
-    for d in drafts {
-        let key = once_key(template, d.contact, ws.today(now));
-        match journal.by_once_key(&key)? {
-            Some(m) => skipped.push(workspace::Skipped {
-                contact: d.contact,
-                reason: format!("already {} ({})", m.state.as_str(), m.transport),
-            }),
-            None => fresh.push((d, key)),
-        }
-    }
-    let items: Vec<NewMessage> = fresh
-        .iter()
-        .map(|(d, key)| NewMessage {
-            contact: &d.contact.id,
-            template: &template.name,
-            kind: template.kind,
-            step: 0,
-            thread: None,
-            once_key: Some(key.clone()),
-            recipient: &d.contact.email,
-            transport: "drafts",
-            not_before: None,
-        })
-        .collect();
-    let ids = journal.queue_all(&items, now, |i, salt| {
-        compose_raw(ws, template, fresh[i].0.contact, now, None, salt as u64)
-    })?;
-    let filed = file_drafts(&journal, &mut imap, &folder, &ids)?;
-    let _ = imap.logout();
-    writeln!(out, "filed {filed} draft(s) in {folder}")?;
-    for s in &skipped {
-        writeln!(out, "skipped {}: {}", s.contact.id, s.reason)?;
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// The Drafts folder: from outreach.yaml, else the one marked \Drafts.
-pub fn drafts_folder(imap: &mut Imap) -> Result<String> {
-    imap.special(Special::Drafts)?
-        .context("the server names no Drafts folder (set imap.drafts_folder in outreach.yaml)")
-}
-
-/// Files the queued messages `ids` in `folder` with \Draft, each marked
-/// `sending` while it is being filed and `drafted` after. Returns how many.
-pub fn file_drafts(journal: &Journal, imap: &mut Imap, folder: &str, ids: &[i64]) -> Result<usize> {
-    for &id in ids {
-        if !journal.start_sending(id, workspace::now()?)? {
-            continue;
-        }
-        let raw = journal.raw(id)?;
-        if let Err(e) = imap.append(folder, &raw, &[Flag::Draft, Flag::Seen]) {
-            // Most likely not filed; if it was, a second draft sends
-            // nothing. The next run tries again.
-            journal.finish(
-                id,
-                State::Queued,
-                Some(&format!("{e:#}")),
-                workspace::now()?,
-            )?;
-            return Err(e);
-        }
-        journal.finish(
-            id,
-            State::Drafted,
-            Some(&format!("filed in {folder}")),
-            workspace::now()?,
-        )?;
-    }
-    Ok(ids.len())
 }

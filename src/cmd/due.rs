@@ -7,12 +7,11 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use crate::cmd::followup::plan;
-use crate::cmd::send::local_in;
 use crate::journal::Journal;
-use crate::policy::ActionKind;
+use crate::planner::plan;
 use crate::review::Book;
-use crate::table;
+use crate::schedule::local_in;
+use crate::terminal;
 use crate::workspace::{self, Workspace};
 
 /// List what is due now and what comes next.
@@ -28,15 +27,6 @@ pub struct DueArgs {
     /// Print the list as JSON.
     #[arg(long)]
     pub json: bool,
-}
-
-/// An action's name for people.
-pub fn action_name(kind: ActionKind) -> String {
-    match kind {
-        ActionKind::FollowUp { step, .. } => format!("follow-up {step}"),
-        ActionKind::CheckIn => "check-in".into(),
-        ActionKind::PostConference => "post-conference".into(),
-    }
 }
 
 pub fn execute(args: &DueArgs, ws: &Workspace, out: &mut dyn Write) -> Result<ExitCode> {
@@ -63,7 +53,7 @@ pub fn execute(args: &DueArgs, ws: &Workspace, out: &mut dyn Write) -> Result<Ex
             .map(|(c, a)| {
                 serde_json::json!({
                     "contact": c.id,
-                    "action": action_name(a.kind),
+                    "action": a.kind.name(),
                     "template": a.template,
                     "due": a.due,
                     "due_now": a.due <= now,
@@ -82,13 +72,7 @@ pub fn execute(args: &DueArgs, ws: &Workspace, out: &mut dyn Write) -> Result<Ex
         if let Some(h) = holds.get(c.id.as_str()) {
             why = format!("{why}; {h}");
         }
-        vec![
-            c.id.clone(),
-            action_name(a.kind),
-            a.template.clone(),
-            when,
-            why,
-        ]
+        vec![c.id.clone(), a.kind.name(), a.template.clone(), when, why]
     };
     let header = ["CONTACT", "ACTION", "TEMPLATE", "WHEN", "WHY"];
     if now_items.is_empty() {
@@ -99,7 +83,7 @@ pub fn execute(args: &DueArgs, ws: &Workspace, out: &mut dyn Write) -> Result<Ex
             .iter()
             .map(|(c, a)| row(c, a, "now".into()))
             .collect();
-        table::write(out, &header, &rows)?;
+        terminal::table(out, &header, &rows)?;
     }
     if !later.is_empty() {
         writeln!(out, "\nComing next:")?;
@@ -107,7 +91,7 @@ pub fn execute(args: &DueArgs, ws: &Workspace, out: &mut dyn Write) -> Result<Ex
             .iter()
             .map(|(c, a)| row(c, a, local_in(a.due, c.zone(ws.config.zone()))))
             .collect();
-        table::write(out, &header, &rows)?;
+        terminal::table(out, &header, &rows)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -5,16 +5,10 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use chrono::Duration;
 use clap::Args;
 
-use crate::journal::{Journal, State};
-use crate::lint::check_rendered;
-use crate::policy::post_conference_late;
-use crate::problem::Problem;
-use crate::review;
-use crate::template::{Input, Kind, Thread};
-use crate::workspace::{self, Workspace};
+use crate::lint::{lint_workspace, Linted};
+use crate::workspace;
 
 /// Check the whole workspace before anything is sent.
 ///
@@ -37,47 +31,11 @@ pub struct LintArgs {
 }
 
 pub fn execute(args: &LintArgs, root: &Path, out: &mut dyn Write) -> Result<ExitCode> {
-    let parts = Workspace::load_parts(root);
-    let mut problems = parts.problems.clone();
-    let mut rendered = 0;
-    if let Some(config) = &parts.config {
-        let today = workspace::now()?.with_timezone(&config.zone()).date_naive();
-        for template in parts.templates.list.values() {
-            // Follow-ups are checked against a typical thread.
-            let thread = (template.kind == Kind::FollowUp).then(|| Thread {
-                subject: "Sample earlier subject".to_string(),
-                sent_on: today - Duration::days(10),
-                days_waiting: 10,
-                step: 1,
-            });
-            for contact in parts.contacts.iter().filter(|c| c.may_contact()) {
-                if parts
-                    .templates
-                    .missing_requirement(template, contact)
-                    .is_some()
-                {
-                    continue;
-                }
-                let input = Input {
-                    contact,
-                    me: &config.me,
-                    today,
-                    thread: thread.as_ref(),
-                };
-                match parts.templates.render(template, &input) {
-                    Ok(r) => {
-                        rendered += 1;
-                        problems.extend(check_rendered(template, contact, &r));
-                    }
-                    Err(p) => problems.push(p),
-                }
-            }
-        }
-    }
-    if let Some(config) = &parts.config {
-        problems.extend(policy_problems(root, config, &parts)?);
-    }
-    problems.dedup();
+    let Linted {
+        parts,
+        problems,
+        rendered,
+    } = lint_workspace(root, workspace::now()?)?;
     let errors = problems.iter().filter(|p| p.is_error()).count();
     let warnings = problems.len() - errors;
     let code = if errors > 0 {
@@ -122,89 +80,6 @@ pub fn execute(args: &LintArgs, root: &Path, out: &mut dyn Write) -> Result<Exit
         plural(warnings),
     )?;
     Ok(code)
-}
-
-/// The follow-up policy's templates exist and are of the right kind, and
-/// no post-conference message is getting late.
-fn policy_problems(
-    root: &Path,
-    config: &crate::config::Config,
-    parts: &workspace::Parts,
-) -> Result<Vec<Problem>> {
-    let mut problems = Vec::new();
-    let f = &config.followup;
-    let mut named = vec![
-        (
-            "followup.template",
-            f.template.as_str(),
-            Some(Kind::FollowUp),
-        ),
-        (
-            "followup.checkin_template",
-            f.checkin_template.as_str(),
-            None,
-        ),
-        (
-            "followup.post_conference_template",
-            f.post_conference_template.as_str(),
-            None,
-        ),
-    ];
-    for (first, rule) in &f.templates {
-        named.push(("followup.templates", first.as_str(), None));
-        if let Some(t) = &rule.template {
-            named.push((
-                "followup.templates.*.template",
-                t.as_str(),
-                Some(Kind::FollowUp),
-            ));
-        }
-    }
-    for (key, name, kind) in named {
-        match parts.templates.list.get(name) {
-            None => problems.push(Problem::warning(
-                crate::config::FILE,
-                format!("{key} names `{name}`, but there is no templates/{name}.hbs"),
-            )),
-            Some(t) if kind.is_some_and(|k| k != t.kind) => problems.push(Problem::error(
-                t.file.display().to_string(),
-                format!("{key} uses `{name}` for follow-ups, so it needs `kind: follow-up` in its front matter"),
-            )),
-            Some(_) => {}
-        }
-    }
-    let policy = review::policy(config);
-    if !parts
-        .templates
-        .list
-        .contains_key(&policy.post_conference_template)
-    {
-        return Ok(problems);
-    }
-    // Only an existing journal is read: lint never creates one.
-    let state = root.join(".outreach");
-    let journal = if state.join("journal.sqlite").exists() {
-        Some(Journal::open(&state)?)
-    } else {
-        None
-    };
-    let today = workspace::now()?.with_timezone(&config.zone()).date_naive();
-    for contact in &parts.contacts {
-        let first_sent = match &journal {
-            Some(j) => j
-                .messages_for(&contact.id)?
-                .iter()
-                .any(|m| m.kind == Kind::FirstContact && m.state == State::Sent),
-            None => false,
-        };
-        if let Some(w) = post_conference_late(contact, &policy, today, first_sent) {
-            problems.push(Problem::warning(
-                format!("{}, contact {}", contact.place(), contact.id),
-                w,
-            ));
-        }
-    }
-    Ok(problems)
 }
 
 fn plural(n: usize) -> &'static str {

@@ -7,9 +7,9 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use clap::Args;
 
-use crate::cmd::check::event_json;
 use crate::journal::{Journal, State};
-use crate::table;
+use crate::terminal;
+use crate::tracking::event_json;
 use crate::workspace::Workspace;
 
 /// Show one contact's timeline.
@@ -97,7 +97,7 @@ pub fn execute(args: &LogArgs, ws: &Workspace, out: &mut dyn Write) -> Result<Ex
     if rows.is_empty() {
         writeln!(out, "nothing yet: no message written, nothing heard")?;
     } else {
-        table::write(out, &["WHEN", "WHAT", "DETAIL"], &rows)?;
+        terminal::table(out, &["WHEN", "WHAT", "DETAIL"], &rows)?;
     }
     Ok(ExitCode::SUCCESS)
 }

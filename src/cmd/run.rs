@@ -6,12 +6,12 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result};
 use clap::Args;
 
-use crate::cmd::check;
-use crate::cmd::followup::{carry_out, plan, Go, Via};
-use crate::cmd::send::recover;
+use crate::delivery::recover;
 use crate::journal::Journal;
+use crate::planner::{carry_out, plan, Go, Via};
 use crate::policy::{post_conference_late, ActionKind};
 use crate::review::Book;
+use crate::tracking;
 use crate::workspace::{self, Workspace};
 
 /// One quiet pass for cron or a systemd timer: check, then handle what is due.
@@ -40,10 +40,10 @@ pub fn execute(args: &RunArgs, ws: &Workspace, out: &mut dyn Write) -> Result<Ex
     // Without knowing who replied, nothing may be prepared: a failed check
     // ends the pass.
     if ws.config.imap.is_some() {
-        let report = check::check(ws, &mut journal, now)
+        let report = tracking::check(ws, &mut journal, now)
             .context("checking mail failed, so nothing was prepared")?;
         if !report.new.is_empty() || !report.drafts_sent.is_empty() {
-            check::print(ws, &journal, &report, out)?;
+            tracking::print(ws, &journal, &report, out)?;
         }
     }
     let book = Book::read(ws, &journal)?;

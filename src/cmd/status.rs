@@ -7,13 +7,12 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use crate::cmd::due::action_name;
-use crate::cmd::send::local_in;
 use crate::journal::Journal;
 use crate::policy::{Review, Stage};
 use crate::review::Book;
-use crate::table;
+use crate::schedule::local_in;
 use crate::template::Kind;
+use crate::terminal;
 use crate::workspace::{self, Workspace};
 
 /// The review: where every contact stands and what comes next.
@@ -101,7 +100,7 @@ pub fn execute(args: &StatusArgs, ws: &Workspace, out: &mut dyn Write) -> Result
                     "label": r.stage.label(now),
                     "last": r.last.as_ref().map(|l| serde_json::json!({"template": l.template, "at": l.at})),
                     "next": r.next.as_ref().map(|a| serde_json::json!({
-                        "action": action_name(a.kind), "template": a.template, "due": a.due,
+                        "action": a.kind.name(), "template": a.template, "due": a.due,
                         "due_now": a.due <= now, "reason": a.reason,
                     })),
                     "sent": r.sent,
@@ -133,12 +132,12 @@ pub fn execute(args: &StatusArgs, ws: &Workspace, out: &mut dyn Write) -> Result
                 } else {
                     local_in(a.due, c.zone(zone))
                 };
-                format!("{} {when}", action_name(a.kind))
+                format!("{} {when}", a.kind.name())
             });
             vec![c.id.clone(), c.salutation(), r.stage.label(now), last, next]
         })
         .collect();
-    table::write(out, &["CONTACT", "NAME", "STAGE", "LAST", "NEXT"], &rows)?;
+    terminal::table(out, &["CONTACT", "NAME", "STAGE", "LAST", "NEXT"], &rows)?;
     writeln!(out, "{}", summary.line())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,434 @@
+//! Tracking the mailboxes: reading what is new in each IMAP mailbox and
+//! the Sent folder, classifying it (replies, out-of-office answers,
+//! bounces, the user's own mail) and recording it in the journal; and
+//! saying what a check found.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use anyhow::{Context as _, Result};
+use chrono::{DateTime, Utc};
+
+use crate::account;
+use crate::classify::{self, Finding, Known, Ours};
+use crate::imap::{Imap, Special};
+use crate::journal::{Event, EventKind, Journal, MailboxMark, Message, NewEvent, State};
+use crate::template::long_date;
+use crate::terminal::Progress;
+use crate::workspace::Workspace;
+
+/// Messages read per round trip: enough to keep the link busy, few enough
+/// that memory stays flat and a dropped connection loses little.
+const CHUNK: u32 = 500;
+
+/// What one check found.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Per mailbox: name, messages read, whether it was read from the
+    /// start because its UIDVALIDITY changed.
+    pub mailboxes: Vec<(String, usize, bool)>,
+    /// Events recorded for the first time.
+    pub new: Vec<Event>,
+    /// Drafts the user sent from their own client, and uncertain
+    /// messages that did go out.
+    pub drafts_sent: Vec<Message>,
+}
+
+/// An event as JSON, for `check --json` and `log --json`.
+pub fn event_json(e: &Event) -> serde_json::Value {
+    serde_json::json!({
+        "contact": e.contact,
+        "kind": e.kind.as_str(),
+        "at": e.at,
+        "mailbox": e.mailbox,
+        "uid": e.uid,
+        "message_id": e.source_id,
+        "until": e.until,
+        "summary": e.summary,
+        "detail": e.detail.as_deref().and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok()),
+    })
+}
+
+/// What a check found, in sentences.
+pub fn print(
+    ws: &Workspace,
+    journal: &Journal,
+    report: &Report,
+    out: &mut dyn Write,
+) -> Result<()> {
+    for e in &report.new {
+        writeln!(out, "{}", sentence(ws, journal, e)?)?;
+    }
+    for m in &report.drafts_sent {
+        let (t, who) = (&m.template, name_of(ws, &m.contact));
+        if m.transport == "drafts" {
+            writeln!(
+                out,
+                "You sent your {t} draft to {who} from your mail client"
+            )?;
+        } else {
+            writeln!(
+                out,
+                "Your {t} to {who} went out after all (found in the Sent folder)"
+            )?;
+        }
+    }
+    for (m, _, rescan) in &report.mailboxes {
+        if *rescan {
+            writeln!(
+                out,
+                "note: {m} was read from the start (the server renumbered it: UIDVALIDITY changed)"
+            )?;
+        }
+    }
+    let read: usize = report.mailboxes.iter().map(|(_, n, _)| n).sum();
+    if report.new.is_empty() && report.drafts_sent.is_empty() {
+        writeln!(
+            out,
+            "nothing new ({read} new message(s) read in {})",
+            report
+                .mailboxes
+                .iter()
+                .map(|(m, _, _)| m.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{} new finding(s) from {read} new message(s)",
+            report.new.len() + report.drafts_sent.len()
+        )?;
+    }
+    Ok(())
+}
+
+fn name_of(ws: &Workspace, id: &str) -> String {
+    ws.contact(id)
+        .map(|c| c.salutation())
+        .unwrap_or_else(|_| id.to_string())
+}
+
+/// One line a person reads: "Dr. Okafor replied 2 days after your intro".
+fn sentence(ws: &Workspace, journal: &Journal, e: &Event) -> Result<String> {
+    let Some(id) = &e.contact else {
+        return Ok(format!("{} (no contact matched)", e.summary));
+    };
+    let who = name_of(ws, id);
+    // Our message it answers, else our last one to them before it.
+    let ours = match e.message {
+        Some(m) => journal.get(m)?,
+        None => journal
+            .messages_for(id)?
+            .into_iter()
+            .rfind(|m| m.state == State::Sent && m.sent_at.is_some_and(|t| t <= e.at)),
+    };
+    let after = |what: &str| match &ours {
+        Some(m) => {
+            let t = &m.template;
+            match (e.at - m.sent_at.unwrap_or(m.created_at)).num_days() {
+                0 => format!("{who} {what} the same day as your {t}"),
+                1 => format!("{who} {what} 1 day after your {t}"),
+                n => format!("{who} {what} {n} days after your {t}"),
+            }
+        }
+        None => format!("{who} {what}"),
+    };
+    Ok(match e.kind {
+        EventKind::Reply => after("replied"),
+        EventKind::AutoReply => {
+            let until = e
+                .until
+                .map_or("away (auto-reply, no return date)".to_string(), |d| {
+                    format!("away until {} (auto-reply)", long_date(d))
+                });
+            match &ours {
+                Some(m) => format!("{who} is {until}, answering your {}", m.template),
+                None => format!("{who} is {until}"),
+            }
+        }
+        EventKind::Bounce => {
+            let why = e.summary.trim_start_matches("bounce: ");
+            match &ours {
+                Some(m) => format!("Your {} to {who} bounced: {why}", m.template),
+                None => format!("A message to {who} bounced: {why}"),
+            }
+        }
+        EventKind::Wrote => format!(
+            "You wrote to {who} from your mail client on {}",
+            long_date(e.at.date_naive())
+        ),
+        _ => format!("{who}: {}", e.summary),
+    })
+}
+
+/// What classification knows: the user's addresses, the contacts' and our
+/// messages.
+#[derive(Default)]
+pub struct Facts {
+    own: Vec<String>,
+    contacts: Vec<(String, Vec<String>)>,
+    sent: Vec<Ours>,
+    /// Our messages by Message-ID.
+    ours: HashMap<String, (i64, State)>,
+    /// Drafts we filed, by contact: (row, subject).
+    drafted: HashMap<String, Vec<(i64, String)>>,
+}
+
+impl Facts {
+    pub fn gather(ws: &Workspace, journal: &Journal) -> Result<Facts> {
+        let mut own = vec![ws.config.me.email.to_lowercase()];
+        for a in [&ws.config.smtp, &ws.config.imap].into_iter().flatten() {
+            if let Some(u) = a.username.as_deref().filter(|u| u.contains('@')) {
+                own.push(u.to_lowercase());
+            }
+        }
+        own.sort();
+        own.dedup();
+        let contacts = ws
+            .contacts
+            .iter()
+            .map(|c| {
+                (
+                    c.id.clone(),
+                    c.addresses().map(|a| a.to_lowercase()).collect(),
+                )
+            })
+            .collect();
+        let mut sent = Vec::new();
+        let mut ours = HashMap::new();
+        let mut drafted: HashMap<String, Vec<(i64, String)>> = HashMap::new();
+        for m in journal.messages()? {
+            ours.insert(m.message_id.clone(), (m.id, m.state));
+            if m.state == State::Drafted {
+                drafted
+                    .entry(m.contact.clone())
+                    .or_default()
+                    .push((m.id, m.subject.clone()));
+            }
+            if matches!(m.state, State::Sent | State::Uncertain | State::Drafted) {
+                sent.push(Ours {
+                    message_id: m.message_id,
+                    contact: m.contact,
+                    recipient: m.recipient.to_lowercase(),
+                    sent_at: m.sent_at.unwrap_or(m.created_at),
+                });
+            }
+        }
+        Ok(Facts {
+            own,
+            contacts,
+            sent,
+            ours,
+            drafted,
+        })
+    }
+
+    pub fn known(&self) -> Known<'_> {
+        Known {
+            own_addresses: &self.own,
+            contacts: &self.contacts,
+            sent: &self.sent,
+        }
+    }
+}
+
+/// Reads every configured mailbox and the Sent folder from where the last
+/// check stopped, recording what it finds. Each chunk is committed with
+/// its mailbox position, so a check cut short keeps its work.
+pub fn check(ws: &Workspace, journal: &mut Journal, now: DateTime<Utc>) -> Result<Report> {
+    let account = ws
+        .config
+        .imap
+        .as_ref()
+        .context("no imap account in outreach.yaml: add an `imap:` section to track replies")?;
+    let facts = Facts::gather(ws, journal)?;
+    let mut imap = account::imap(ws)?;
+    let mut mailboxes = account.mailboxes.clone();
+    match imap.special(Special::Sent)? {
+        Some(f) if !mailboxes.contains(&f) => mailboxes.push(f),
+        Some(_) => {}
+        None => eprintln!("note: the server names no Sent folder (set imap.sent_folder): mail you write from your own client is not seen"),
+    }
+    let mut report = Report::default();
+    for mailbox in &mailboxes {
+        let (read, rescan) = read_mailbox(&mut imap, journal, &facts, mailbox, now, &mut report)
+            .with_context(|| format!("checking {mailbox} (what was read before this is recorded; the next check goes on from there)"))?;
+        report.mailboxes.push((mailbox.clone(), read, rescan));
+    }
+    let _ = imap.logout();
+    Ok(report)
+}
+
+fn read_mailbox(
+    imap: &mut Imap,
+    journal: &mut Journal,
+    facts: &Facts,
+    mailbox: &str,
+    now: DateTime<Utc>,
+    report: &mut Report,
+) -> Result<(usize, bool)> {
+    let info = imap.examine(mailbox)?;
+    let before = journal.mailbox_mark(mailbox)?;
+    let rescan = before.is_some_and(|b| b.uid_validity != info.uid_validity);
+    let mut next = match before {
+        Some(b) if !rescan => b.last_uid + 1,
+        _ => 1,
+    };
+    let end = info.uid_next.map(|n| n.saturating_sub(1));
+    if info.exists == 0 || end.is_some_and(|e| next > e) {
+        // Nothing new; a renumbered empty mailbox still gets its new mark.
+        if rescan || before.is_none() {
+            let mark = MailboxMark {
+                uid_validity: info.uid_validity,
+                last_uid: end.unwrap_or(0),
+            };
+            journal.record_check(mailbox, mark, &[], now)?;
+        }
+        return Ok((0, rescan));
+    }
+    // One tick a chunk: the UID range read in steps of CHUNK.
+    let progress = Progress::new(end.map_or(0, |e| (e + 1 - next).div_ceil(CHUNK) as usize));
+    let mut read = 0;
+    let mut chunks = 0;
+    loop {
+        let last = end.map(|e| next.saturating_add(CHUNK - 1).min(e));
+        let headers = imap.headers(next, last)?;
+        let known = facts.known();
+        // Most messages are settled by their header; the rest are read
+        // whole (a possible bounce, an auto-reply's return date).
+        let mut findings: Vec<(u32, Option<Finding>)> = headers
+            .iter()
+            .map(|(uid, h)| (*uid, classify::classify_header(h, &known)))
+            .collect();
+        let want: Vec<u32> = findings
+            .iter()
+            .filter(|(_, f)| f.is_none())
+            .map(|(uid, _)| *uid)
+            .collect();
+        let mut full: HashMap<u32, Vec<u8>> = imap.messages(&want)?.into_iter().collect();
+        let mut events = Vec::new();
+        for ((uid, finding), (_, header)) in findings.iter_mut().zip(&headers) {
+            let finding = finding.take().unwrap_or_else(|| {
+                classify::classify(full.remove(uid).as_deref().unwrap_or(header), &known)
+            });
+            match event(mailbox, info.uid_validity, *uid, &finding, facts, now) {
+                Found::Event(e) => events.push(e),
+                Found::SentAfterAll(id, at) => {
+                    // Seen a second time (Sent and All Mail): once is news.
+                    if journal.found_sent(id, at, &format!("found in {mailbox}"))? {
+                        report.drafts_sent.extend(journal.get(id)?);
+                    }
+                }
+                Found::Nothing => {}
+            }
+        }
+        read += headers.len();
+        let reached = match last {
+            Some(l) => l,
+            None => headers.last().map_or(next, |(uid, _)| *uid),
+        };
+        let mark = MailboxMark {
+            uid_validity: info.uid_validity,
+            last_uid: reached.max(next.saturating_sub(1)),
+        };
+        report
+            .new
+            .extend(journal.record_check(mailbox, mark, &events, now)?);
+        chunks += 1;
+        progress.tick(chunks);
+        match end {
+            Some(e) if reached < e => next = reached + 1,
+            _ => break,
+        }
+    }
+    progress.done();
+    Ok((read, rescan))
+}
+
+enum Found {
+    Event(NewEvent),
+    /// A message we filed as a draft, or were unsure went out, now seen
+    /// in the Sent folder.
+    SentAfterAll(i64, DateTime<Utc>),
+    Nothing,
+}
+
+/// What a finding means for the journal.
+fn event(
+    mailbox: &str,
+    uid_validity: u32,
+    uid: u32,
+    f: &Finding,
+    facts: &Facts,
+    now: DateTime<Utc>,
+) -> Found {
+    let at = f.date.unwrap_or(now);
+    let answered = f
+        .in_reply_to
+        .as_ref()
+        .and_then(|id| facts.ours.get(id))
+        .map(|(row, _)| *row);
+    let kind = match f.kind {
+        classify::Kind::Own => {
+            // Our own message (a copy filed in Sent) is not news, except
+            // that a draft or an uncertain message did go out.
+            if let Some((row, state)) = f.message_id.as_ref().and_then(|id| facts.ours.get(id)) {
+                return if matches!(state, State::Drafted | State::Uncertain) {
+                    Found::SentAfterAll(*row, at)
+                } else {
+                    Found::Nothing
+                };
+            }
+            let Some(contact) = &f.contact else {
+                return Found::Nothing;
+            };
+            // Some clients give a draft a new Message-ID when it is sent:
+            // a message to the contact with a draft's subject is that draft.
+            let subject = f.subject.as_deref().map(str::trim).unwrap_or_default();
+            let draft = facts.drafted.get(contact).and_then(|d| {
+                d.iter()
+                    .find(|(_, s)| !subject.is_empty() && s.trim().eq_ignore_ascii_case(subject))
+            });
+            if let Some((row, _)) = draft {
+                return Found::SentAfterAll(*row, at);
+            }
+            EventKind::Wrote
+        }
+        // Auto-replies and bounces that concern no contact and none of our
+        // messages (list mail with Precedence: bulk, the user's other
+        // mail bouncing) are not outreach news.
+        classify::Kind::AutoReply | classify::Kind::Bounce
+            if f.contact.is_none() && answered.is_none() =>
+        {
+            return Found::Nothing
+        }
+        classify::Kind::Reply => EventKind::Reply,
+        classify::Kind::AutoReply => EventKind::AutoReply,
+        classify::Kind::Bounce => EventKind::Bounce,
+        classify::Kind::Other => return Found::Nothing,
+    };
+    Found::Event(Event {
+        id: 0,
+        contact: f.contact.clone(),
+        kind,
+        at,
+        message: answered,
+        mailbox: Some(mailbox.to_string()),
+        uid: Some(uid),
+        source_id: Some(
+            f.message_id
+                .clone()
+                .unwrap_or_else(|| format!("{mailbox}/{uid_validity}/{uid}")),
+        ),
+        until: f.return_date,
+        summary: f.summary.clone(),
+        detail: serde_json::to_string(&serde_json::json!({
+            "from": f.from,
+            "subject": f.subject,
+            "failed_address": f.failed_address,
+            "evidence": f.evidence,
+        }))
+        .ok(),
+    })
+}
