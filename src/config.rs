@@ -217,10 +217,14 @@ impl Default for SendWindow {
 }
 
 impl SendWindow {
-    /// The window's start and end times of day.
+    /// The window's start and end times of day. An end of `24:00` is the
+    /// end of the day, given as midnight (see `schedule::Window::end`).
     pub fn hours(&self) -> Option<(NaiveTime, NaiveTime)> {
         let (a, b) = self.hours.split_once('-')?;
         let a = NaiveTime::parse_from_str(a.trim(), "%H:%M").ok()?;
+        if b.trim() == "24:00" {
+            return Some((a, NaiveTime::MIN));
+        }
         let b = NaiveTime::parse_from_str(b.trim(), "%H:%M").ok()?;
         (a < b).then_some((a, b))
     }
@@ -332,7 +336,7 @@ impl Config {
             problems.push(Problem::error(
                 at("hours"),
                 format!(
-                    "send_window.hours `{}` should read like \"08:30-11:30\"",
+                    "send_window.hours `{}` should read like \"08:30-11:30\" (\"00:00-24:00\" for the whole day)",
                     self.send_window.hours
                 ),
             ));
@@ -418,6 +422,20 @@ mod tests {
     fn broken_yaml_is_located() {
         let p = Config::parse("me:\n  name: [unclosed\n").unwrap_err();
         assert!(p[0].place.starts_with("outreach.yaml:"), "{}", p[0]);
+    }
+
+    #[test]
+    fn a_send_window_may_end_at_24_00() {
+        let w = SendWindow {
+            days: vec![],
+            hours: "00:00-24:00".into(),
+        };
+        assert_eq!(w.hours(), Some((NaiveTime::MIN, NaiveTime::MIN)));
+        let w = SendWindow {
+            days: vec![],
+            hours: "09:00-00:00".into(),
+        };
+        assert_eq!(w.hours(), None);
     }
 
     #[test]

@@ -317,8 +317,23 @@ impl Marker {
     }
 }
 
-const EVENT_COLUMNS: &str =
-    "id, contact, kind, at, message, mailbox, uid, source_id, until, summary, detail";
+/// An event's time, never before the message of ours it names: a bounce
+/// or a reply to a message cannot come before it, whatever the clocks
+/// said (a bounce's Date, to the second, can read earlier than our send,
+/// to the millisecond). Timestamps share one shape, so text order is time
+/// order.
+macro_rules! at_after_our_message {
+    () => {
+        "max(at, coalesce((SELECT m.sent_at FROM messages m WHERE m.id = events.message), at)) AS at"
+    };
+}
+use at_after_our_message;
+
+const EVENT_COLUMNS: &str = concat!(
+    "id, contact, kind, ",
+    at_after_our_message!(),
+    ", message, mailbox, uid, source_id, until, summary, detail"
+);
 
 fn row_to_event(r: &Row) -> rusqlite::Result<Event> {
     Ok(Event {
@@ -723,9 +738,13 @@ impl Journal {
     /// Every event about a contact, as the review needs it, in no order.
     pub fn facts(&self) -> Result<Vec<Fact>> {
         self.rows(
-            "SELECT contact, kind, at, until,
+            concat!(
+                "SELECT contact, kind, ",
+                at_after_our_message!(),
+                ", until,
                     CASE WHEN kind = 'bounce' THEN json_extract(detail, '$.failed_address') END
-             FROM events WHERE contact IS NOT NULL",
+                 FROM events WHERE contact IS NOT NULL"
+            ),
             [],
             |r| {
                 Ok(Fact {

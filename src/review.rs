@@ -125,7 +125,9 @@ impl<'w> Book<'w> {
                 h.push(Happened { at: e.at, what });
             }
         }
-        h.sort_by_key(|x| x.at);
+        // Within one second our message comes first: a Date header counts
+        // whole seconds, our sends count milliseconds.
+        h.sort_by_key(|x| (x.at.timestamp(), !matches!(x.what, What::Sent { .. })));
         h
     }
 

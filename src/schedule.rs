@@ -11,6 +11,8 @@ use chrono_tz::Tz;
 pub struct Window {
     pub days: Vec<Weekday>,
     pub start: NaiveTime,
+    /// When it closes; midnight (00:00) closes it at the end of the day,
+    /// as `24:00` in outreach.yaml.
     pub end: NaiveTime,
     pub holidays: Vec<NaiveDate>,
 }
@@ -25,7 +27,11 @@ pub fn window_check(now: DateTime<Utc>, zone: Tz, w: &Window) -> Result<(), Date
             continue;
         }
         let start = local_instant(zone, day, w.start);
-        let end = local_instant(zone, day, w.end);
+        let end = if w.end == NaiveTime::MIN {
+            local_instant(zone, day + Duration::days(1), NaiveTime::MIN)
+        } else {
+            local_instant(zone, day, w.end)
+        };
         if now < start {
             return Err(start);
         }
@@ -151,6 +157,29 @@ mod tests {
         assert_eq!(
             window_check(at("2026-03-08T05:00:00Z"), ny, &w),
             Err(at("2026-03-08T07:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn a_window_can_run_to_the_end_of_the_day() {
+        // "00:00-24:00": 23:59 in Chicago (05:59 UTC the next day) is
+        // inside, and the window runs on into the next day's 00:00.
+        let chicago: Tz = "America/Chicago".parse().unwrap();
+        let mut w = weekdays();
+        w.start = NaiveTime::MIN;
+        w.end = NaiveTime::MIN;
+        assert_eq!(
+            window_check(at("2026-11-25T05:59:00Z"), chicago, &w),
+            Ok(())
+        );
+        // Friday 23:59 is in; Saturday 00:00 waits for Monday.
+        assert_eq!(
+            window_check(at("2026-11-28T05:59:00Z"), chicago, &w),
+            Ok(())
+        );
+        assert_eq!(
+            window_check(at("2026-11-28T06:00:00Z"), chicago, &w),
+            Err(at("2026-11-30T06:00:00Z"))
         );
     }
 

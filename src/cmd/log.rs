@@ -79,7 +79,8 @@ pub fn execute(args: &LogArgs, ws: &Workspace, out: &mut dyn Write) -> Result<Ex
             ],
         ));
     }
-    rows.sort_by_key(|(at, _)| *at);
+    // By the second, ours first: see `Book::history`.
+    rows.sort_by_key(|(at, _)| at.timestamp());
     let rows: Vec<Vec<String>> = rows
         .into_iter()
         .map(|(at, mut r)| {
