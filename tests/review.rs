@@ -329,3 +329,43 @@ fn run_writes_a_post_conference_note_in_time_and_leaves_a_late_one() {
     assert!(!out.contains("stale"), "{out}");
     assert_eq!(outbox(&ws).len(), 1);
 }
+
+#[test]
+fn a_bounce_dated_in_the_same_second_as_the_send_still_counts() {
+    use outreach::journal::{Event, EventKind, Journal, MailboxMark};
+    let ws = workspace();
+    // Our send is stamped to the millisecond; the bounce's Date, to the
+    // second, reads 0.4 s earlier.
+    let sent = "2026-11-24T15:00:00.400Z";
+    at(&ws, sent, &["send", "intro", "--to", "ada", "--yes"]);
+    let mut journal = Journal::open(&ws.path().join(".outreach")).unwrap();
+    let ours = journal.messages_for("ada").unwrap()[0].id;
+    let bounce = Event {
+        id: 0,
+        contact: Some("ada".into()),
+        kind: EventKind::Bounce,
+        at: "2026-11-24T15:00:00Z".parse().unwrap(),
+        message: Some(ours),
+        mailbox: Some("INBOX".into()),
+        uid: Some(1),
+        source_id: Some("bounce-1@mailer.example.net".into()),
+        until: None,
+        summary: "bounce: 550 5.1.1 no such user".into(),
+        detail: None,
+    };
+    let mark = MailboxMark {
+        uid_validity: 1,
+        last_uid: 1,
+    };
+    journal
+        .record_check("INBOX", mark, &[bounce], sent.parse().unwrap())
+        .unwrap();
+    drop(journal);
+    let status = json(&ws, DAY7B, &["status", "--json"]);
+    assert_eq!(stage(&status, "ada"), "bounced");
+    let log = at(&ws, DAY7B, &["log", "ada"]);
+    let (send, bounced) = (log.find("sent").unwrap(), log.find("bounce").unwrap());
+    assert!(send < bounced, "the bounce is listed after the send:\n{log}");
+    let due = at(&ws, DAY7B, &["due", "--json"]);
+    assert!(!due.contains("\"ada\""), "no follow-up to a dead address: {due}");
+}
