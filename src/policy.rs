@@ -133,6 +133,8 @@ impl Policy {
 pub struct Calendar<'a> {
     /// The contact's zone: days are their local days.
     pub zone: Tz,
+    /// The user's zone: the dates and day counts they read are theirs.
+    pub reader: Tz,
     /// Working weekdays, usually Monday to Friday.
     pub workdays: &'a [Weekday],
     /// Local dates that are not business days.
@@ -473,7 +475,7 @@ pub fn review(
         Stage::NotContacted
     };
 
-    let today = now.with_timezone(&cal.zone).date_naive();
+    let today = now.with_timezone(&cal.reader).date_naive();
     let next = if stopped {
         None
     } else if let Some(t) = open {
@@ -524,7 +526,7 @@ fn follow_up(
             count(i64::from(rule.then_days), "day"),
         )
     };
-    let local = |at: DateTime<Utc>| day(at.with_timezone(&cal.zone).date_naive(), today);
+    let local = |at: DateTime<Utc>| day(at.with_timezone(&cal.reader).date_naive(), today);
     let started = local(t.at);
     let mut reason = if last == t.at {
         format!("{wait} without a reply to {} (sent {started})", t.template)
@@ -596,7 +598,7 @@ fn check_in(
     let days = contact.cadence_days()?;
     let cadence = contact.cadence.as_deref()?.trim();
     let (at, touch) = s.last_exchange?;
-    let on = day(at.with_timezone(&cal.zone).date_naive(), today);
+    let on = day(at.with_timezone(&cal.reader).date_naive(), today);
     Some(Action {
         kind: ActionKind::CheckIn,
         template: policy.checkin_template.clone(),
@@ -727,6 +729,7 @@ mod tests {
     fn cal(zone: &str) -> Calendar<'static> {
         Calendar {
             zone: zone.parse().unwrap(),
+            reader: zone.parse().unwrap(),
             workdays: WEEK,
             holidays: &[],
         }

@@ -135,6 +135,7 @@ impl<'w> Book<'w> {
     pub fn review(&self, contact: &Contact, now: DateTime<Utc>) -> Review {
         let cal = Calendar {
             zone: contact.zone(self.ws.config.zone()),
+            reader: self.ws.config.zone(),
             workdays: &self.workdays,
             holidays: &self.holidays,
         };

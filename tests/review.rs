@@ -365,7 +365,41 @@ fn a_bounce_dated_in_the_same_second_as_the_send_still_counts() {
     assert_eq!(stage(&status, "ada"), "bounced");
     let log = at(&ws, DAY7B, &["log", "ada"]);
     let (send, bounced) = (log.find("sent").unwrap(), log.find("bounce").unwrap());
-    assert!(send < bounced, "the bounce is listed after the send:\n{log}");
+    assert!(
+        send < bounced,
+        "the bounce is listed after the send:\n{log}"
+    );
     let due = at(&ws, DAY7B, &["due", "--json"]);
-    assert!(!due.contains("\"ada\""), "no follow-up to a dead address: {due}");
+    assert!(
+        !due.contains("\"ada\""),
+        "no follow-up to a dead address: {due}"
+    );
+}
+
+#[test]
+fn lint_and_due_count_days_in_the_users_zone() {
+    let ws = workspace();
+    ws.write(
+        "outreach.yaml",
+        "me:\n  name: Amina Yusuf\n  email: amina@example.org\ntimezone: Europe/London\n",
+    );
+    ws.write(
+        "templates/post-conference.hbs",
+        "---\nrequires: [met.event]\nsubject: \"Thank you for your talk\"\n---\nDear {{salutation}},\n\nThank you for your talk at {{met.event}}.\n\nAmina\n",
+    );
+    ws.write(
+        "contacts/met.yaml",
+        "- id: nyc\n  name: Ike Obi\n  title: Dr.\n  email: ike@example.net\n  timezone: America/New_York\n  met: { event: ACP 2026, date: 2026-11-08 }\n",
+    );
+    // 03:30 UTC on the 24th is still the evening of the 23rd in New York.
+    let now = "2026-11-24T03:30:00Z";
+    let lint = ws
+        .command(&["lint"])
+        .env("OUTREACH_NOW", now)
+        .output()
+        .unwrap();
+    let lint = text(&lint.stdout);
+    assert_has(&lint, "ACP 2026 was 16 days ago");
+    let due = at(&ws, now, &["due"]);
+    assert_has(&due, "16 days ago");
 }
