@@ -283,15 +283,16 @@ impl Config {
     /// Reads and checks `outreach.yaml` in `root`.
     pub fn load(root: &Path) -> Result<Config, Vec<Problem>> {
         let path = root.join(FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            vec![Problem::error(
+        if !path.exists() {
+            return Err(vec![Problem::error(
                 FILE,
                 format!(
-                    "cannot read {}: {e} (run `outreach init` to make a workspace)",
+                    "cannot read {}: there is no such file (run `outreach init` to make a workspace)",
                     path.display()
                 ),
-            )]
-        })?;
+            )]);
+        }
+        let text = yaml::read_text(&path, Path::new(FILE)).map_err(|p| vec![p])?;
         Self::parse(&text)
     }
 
@@ -313,6 +314,23 @@ impl Config {
         let at = |key: &str| format!("{FILE}:{}", yaml::key_line(text, 1, end, key));
         if self.me.name.trim().is_empty() {
             problems.push(Problem::error(at("name"), "`me.name` is blank"));
+        }
+        let me = &self.me;
+        for (key, value) in [
+            ("name", Some(&me.name)),
+            ("email", Some(&me.email)),
+            ("country", me.country.as_ref()),
+            ("specialty", me.specialty.as_ref()),
+            ("position", me.position.as_ref()),
+            ("credentials", me.credentials.as_ref()),
+            ("phone", me.phone.as_ref()),
+        ] {
+            if let Some(ch) = value.and_then(|v| crate::contact::control_char(v)) {
+                problems.push(Problem::error(
+                    at(key),
+                    format!("`me.{key}` {}", crate::contact::describe_control(ch)),
+                ));
+            }
         }
         if !crate::contact::valid_address(&self.me.email) {
             problems.push(Problem::error(

@@ -232,6 +232,26 @@ pub fn valid_id(id: &str) -> bool {
         && !id.contains("..")
 }
 
+/// The first control character in `text` (a line break, a tab, a NUL),
+/// which in a field that can reach a mail header would break it or
+/// smuggle in another header.
+pub fn control_char(text: &str) -> Option<char> {
+    text.chars().find(|c| c.is_control())
+}
+
+/// "contains a line break (U+000A)": what a control character is, in words.
+pub fn describe_control(c: char) -> String {
+    let what = match c {
+        '\n' | '\r' => "a line break",
+        '\t' => "a tab",
+        _ => "a control character",
+    };
+    format!(
+        "contains {what} (U+{:04X}), which can't go into a mail header",
+        c as u32
+    )
+}
+
 /// Whether `addr` is one address lettre will accept, without a display name.
 pub fn valid_address(addr: &str) -> bool {
     let a = addr.trim();
@@ -251,6 +271,14 @@ pub fn load_dir(root: &Path, dir: &Path) -> (Vec<Contact>, Vec<Problem>) {
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
             .collect(),
+        // A new workspace has no contacts yet: reading commands still work.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            problems.push(Problem::warning(
+                rel_dir.display().to_string(),
+                "no contacts folder yet: add a file such as contacts/okafor.yaml (see `outreach init`)",
+            ));
+            return (contacts, problems);
+        }
         Err(e) => {
             problems.push(Problem::error(
                 rel_dir.display().to_string(),
@@ -262,22 +290,19 @@ pub fn load_dir(root: &Path, dir: &Path) -> (Vec<Contact>, Vec<Problem>) {
     files.sort();
     let mut texts: HashMap<PathBuf, String> = HashMap::new();
     if files.is_empty() {
-        problems.push(Problem::error(
+        problems.push(Problem::warning(
             rel_dir.display().to_string(),
             "no contacts: add a file such as contacts/okafor.yaml (see `outreach init`)",
         ));
     }
     for path in files {
         let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
-        match std::fs::read_to_string(&path) {
+        match yaml::read_text(&path, &rel) {
             Ok(text) => {
                 parse_file(&rel, &text, &mut contacts, &mut problems);
                 texts.insert(rel, text);
             }
-            Err(e) => problems.push(Problem::error(
-                rel.display().to_string(),
-                format!("cannot read: {e}"),
-            )),
+            Err(p) => problems.push(p),
         }
     }
     check_all(&contacts, &texts, &mut problems);
@@ -371,6 +396,34 @@ pub fn check_all(
                 at("name"),
                 format!("contact `{}`: `name` is blank", c.id),
             ));
+        }
+        let met = c.met.as_ref();
+        let one_line = [
+            ("name", Some(&c.name)),
+            ("title", c.title.as_ref()),
+            ("salutation", c.salutation.as_ref()),
+            ("email", Some(&c.email)),
+            ("institution", c.institution.as_ref()),
+            ("role", c.role.as_ref()),
+            ("specialty", c.specialty.as_ref()),
+            ("timezone", c.timezone.as_ref()),
+            ("cadence", c.cadence.as_ref()),
+            ("event", met.and_then(|m| m.event.as_ref())),
+            ("topic", met.and_then(|m| m.topic.as_ref())),
+            ("location", met.and_then(|m| m.location.as_ref())),
+        ];
+        let lists = c
+            .aliases
+            .iter()
+            .map(|a| ("aliases", Some(a)))
+            .chain(c.tags.iter().map(|t| ("tags", Some(t))));
+        for (key, value) in one_line.into_iter().chain(lists) {
+            if let Some(ch) = value.and_then(|v| control_char(v)) {
+                problems.push(Problem::error(
+                    at(key),
+                    format!("contact `{}`: `{key}` {}", c.id, describe_control(ch)),
+                ));
+            }
         }
         if c.salutation.as_deref().is_some_and(|s| s.trim().is_empty()) {
             problems.push(Problem::error(

@@ -31,7 +31,12 @@ pub enum Step<'a> {
     New(&'a Contact),
     /// A message queued earlier that never reached the server.
     Resume(&'a Contact, i64),
+    /// Not now: the message already went (or waits to be resolved), or
+    /// waits for the send window or the daily cap.
     Skip(&'a Contact, String),
+    /// They can't get it: do not contact, a bounced address, a field the
+    /// template requires, or an earlier failure.
+    Refuse(&'a Contact, String),
 }
 
 /// How a batch goes.
@@ -58,7 +63,7 @@ impl Batch<'_> {
     pub fn sendable(&self) -> usize {
         self.steps
             .iter()
-            .filter(|s| !matches!(s, Step::Skip(..)))
+            .filter(|s| matches!(s, Step::New(_) | Step::Resume(..)))
             .count()
     }
 }
@@ -77,7 +82,7 @@ pub fn plan_batch<'w>(
     let (chosen, skipped) = ws.select(selection, template)?;
     let mut steps: Vec<Step> = skipped
         .into_iter()
-        .map(|s| Step::Skip(s.contact, s.reason))
+        .map(|s| Step::Refuse(s.contact, s.reason))
         .collect();
     let mut problems: Vec<Problem> = Vec::new();
     let mut pacing = Pacing::new(
@@ -89,7 +94,7 @@ pub fn plan_batch<'w>(
     )?;
     for contact in chosen {
         if let Some(why) = held_back(journal, contact)? {
-            steps.push(Step::Skip(contact, why));
+            steps.push(Step::Refuse(contact, why));
             continue;
         }
         let key = once_key(template, contact, ws.today(now));
@@ -97,7 +102,10 @@ pub fn plan_batch<'w>(
             Some(m) if opts.again && m.state != State::Queued => Step::New(contact),
             Some(m) => match earlier(&m, ws.config.zone()) {
                 Ok(id) => Step::Resume(contact, id),
-                Err(why) if matches!(m.state, State::Failed | State::Drafted) => {
+                Err(why) if m.state == State::Failed => {
+                    Step::Refuse(contact, format!("{why}; --again to send anyway"))
+                }
+                Err(why) if m.state == State::Drafted => {
                     Step::Skip(contact, format!("{why}; --again to send anyway"))
                 }
                 Err(why) => Step::Skip(contact, why),
@@ -105,7 +113,7 @@ pub fn plan_batch<'w>(
             None => Step::New(contact),
         };
         let step = match step {
-            Step::Skip(..) => step,
+            Step::Skip(..) | Step::Refuse(..) => step,
             _ => match pacing.hold(contact) {
                 Some(Wait::Window(why)) => {
                     Step::Skip(contact, format!("{why}; --now to send anyway"))
@@ -155,7 +163,7 @@ pub fn send_batch(
                 }
                 ids.push(*id);
             }
-            Step::Skip(..) => {}
+            Step::Skip(..) | Step::Refuse(..) => {}
         }
     }
     let mut new_messages = Vec::with_capacity(new_contacts.len());

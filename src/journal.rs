@@ -327,7 +327,6 @@ macro_rules! at_after_our_message {
         "max(at, coalesce((SELECT m.sent_at FROM messages m WHERE m.id = events.message), at)) AS at"
     };
 }
-use at_after_our_message;
 
 const EVENT_COLUMNS: &str = concat!(
     "id, contact, kind, ",

@@ -140,7 +140,7 @@ impl Templates {
         for path in hbs_files(&dir.join("partials")) {
             let file = rel(&path);
             let name = stem(&path);
-            match std::fs::read_to_string(&path) {
+            match crate::yaml::read_text(&path, &file) {
                 Ok(text) => {
                     let text = text.strip_suffix('\n').unwrap_or(&text).to_string();
                     match registry.register_partial(&name, &text) {
@@ -148,15 +148,12 @@ impl Templates {
                         Err(e) => problems.push(syntax_problem(&file, 0, &e)),
                     }
                 }
-                Err(e) => problems.push(Problem::error(
-                    file.display().to_string(),
-                    format!("cannot read: {e}"),
-                )),
+                Err(p) => problems.push(p),
             }
         }
         let files = hbs_files(dir);
         if files.is_empty() {
-            problems.push(Problem::error(
+            problems.push(Problem::warning(
                 rel(dir).display().to_string(),
                 "no templates: add one such as templates/intro.hbs (see `outreach init`)",
             ));
@@ -165,13 +162,10 @@ impl Templates {
         for path in files {
             let file = rel(&path);
             let name = stem(&path);
-            let text = match std::fs::read_to_string(&path) {
+            let text = match crate::yaml::read_text(&path, &file) {
                 Ok(t) => t,
-                Err(e) => {
-                    problems.push(Problem::error(
-                        file.display().to_string(),
-                        format!("cannot read: {e}"),
-                    ));
+                Err(p) => {
+                    problems.push(p);
                     continue;
                 }
             };
@@ -194,6 +188,9 @@ impl Templates {
 
     pub fn get(&self, name: &str) -> Result<&Template, String> {
         self.list.get(name).ok_or_else(|| {
+            if self.list.is_empty() {
+                return format!("unknown template `{name}`: there are no templates yet; add templates/{name}.hbs (see `outreach init`)");
+            }
             let names: Vec<&str> = self.list.keys().map(String::as_str).collect();
             match did_you_mean(name, names.iter().copied()) {
                 Some(s) => format!("unknown template `{name}`; did you mean `{s}`?"),

@@ -124,6 +124,14 @@ impl Workspace {
         selection: &Selection,
         template: &Template,
     ) -> Result<(Vec<&'a Contact>, Vec<Skipped<'a>>)> {
+        if self.contacts.is_empty() {
+            // Loading allows a workspace without contacts (reading commands
+            // work there); writing to someone needs one.
+            fail_on_errors(&[Problem::error(
+                "contacts",
+                "no contacts: add a file such as contacts/okafor.yaml (see `outreach init`)",
+            )])?;
+        }
         let chosen: Vec<&Contact> = match selection {
             Selection::All => self.contacts.iter().collect(),
             Selection::Tag(tag) => self

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 use clap::Args;
 
-use crate::cmd::SelectArgs;
+use crate::cmd::{left_out_code, SelectArgs};
 use crate::template::Kind;
 use crate::{drafts, workspace, workspace::Workspace};
 
@@ -47,6 +47,9 @@ pub fn execute(args: &DraftArgs, ws: &Workspace, out: &mut dyn Write) -> Result<
     for p in &warnings {
         eprintln!("{p}");
     }
+    // Those named with --to who can't have this draft (filed before is
+    // not a failure).
+    let left_out = args.select.named_left_out(&skipped);
     if args.imap_drafts {
         if template.kind == Kind::FollowUp {
             bail!("follow-ups are filed in their thread by `outreach followup --imap-drafts`");
@@ -78,7 +81,10 @@ pub fn execute(args: &DraftArgs, ws: &Workspace, out: &mut dyn Write) -> Result<
             }),
         )?;
         writeln!(out)?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(left_out_code(
+            &left_out,
+            &format!("a {} draft", template.name),
+        ));
     } else {
         for d in &drafts {
             writeln!(out, "To: {} <{}>", d.contact.name, d.contact.email)?;
@@ -97,5 +103,8 @@ pub fn execute(args: &DraftArgs, ws: &Workspace, out: &mut dyn Write) -> Result<
     for s in &skipped {
         writeln!(out, "skipped {}: {}", s.contact.id, s.reason)?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(left_out_code(
+        &left_out,
+        &format!("a {} draft", template.name),
+    ))
 }

@@ -8,6 +8,7 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use clap::Args;
 
+use crate::cmd::left_out_code;
 use crate::compose::compose;
 use crate::contact::Contact;
 use crate::delivery::recover;
@@ -15,6 +16,7 @@ use crate::journal::Journal;
 use crate::planner::{carry_out, plan, Go, Planned, Via};
 use crate::problem::fail_on_errors;
 use crate::review::Book;
+use crate::schedule::local_in;
 use crate::workspace::{self, Workspace};
 
 /// Write what is due, in the right thread.
@@ -80,12 +82,38 @@ pub fn execute(args: &FollowupArgs, ws: &Workspace, out: &mut dyn Write) -> Resu
     for p in &problems {
         eprintln!("{p}");
     }
+    // Contacts named with --to for whom nothing will be written, and why.
+    let mut left_out: Vec<(String, String)> = Vec::new();
+    for c in only.iter().flatten().filter(|_| !args.to.is_empty()) {
+        match planned.iter().find(|p| p.contact.id == c.id) {
+            // Held because it was written before is no failure.
+            Some(p) => {
+                if let Some(h) = &p.hold {
+                    if journal.by_once_key(&p.key)?.is_none() {
+                        left_out.push((c.id.clone(), h.clone()));
+                    }
+                }
+            }
+            None => {
+                let r = book.review(c, now);
+                let why = match r.next {
+                    Some(a) => format!(
+                        "nothing is due yet: {} {}",
+                        a.kind.name(),
+                        local_in(a.due, c.zone(ws.config.zone()))
+                    ),
+                    None => format!("nothing is due ({})", r.stage.label(now)),
+                };
+                left_out.push((c.id.clone(), why));
+            }
+        }
+    }
     if planned.is_empty() {
         writeln!(
             out,
             "nothing is due (see `outreach due` for what comes next)"
         )?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(left_out_code(&left_out, "a follow-up"));
     }
     if !args.send && !args.imap_drafts {
         for p in &planned {
@@ -96,7 +124,7 @@ pub fn execute(args: &FollowupArgs, ws: &Workspace, out: &mut dyn Write) -> Resu
             "{} due; --send to send them, --imap-drafts to file them as drafts",
             planned.len()
         )?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(left_out_code(&left_out, "a follow-up"));
     }
     let via = if args.send { Via::Send } else { Via::Drafts };
     let go = Go {
@@ -106,9 +134,32 @@ pub fn execute(args: &FollowupArgs, ws: &Workspace, out: &mut dyn Write) -> Resu
         confirm: via == Via::Send && !args.yes,
         show_held: true,
     };
+    let ready: Vec<String> = planned
+        .iter()
+        .filter(|p| p.hold.is_none())
+        .map(|p| p.contact.id.clone())
+        .collect();
     let outcome = carry_out(ws, &mut journal, planned, now, go, out)?;
+    // Ready ones that did not go waited for the window or the daily cap
+    // (listed above), or failed (in the outcome).
+    let done = |id: &String| {
+        [
+            &outcome.sent,
+            &outcome.failed,
+            &outcome.left_queued,
+            &outcome.uncertain,
+        ]
+        .iter()
+        .any(|list| list.iter().any(|(who, _)| who == id))
+    };
+    if !args.to.is_empty() {
+        for id in ready.iter().filter(|id| !done(id)) {
+            left_out.push((id.clone(), "held (see above)".into()));
+        }
+    }
+    let code = left_out_code(&left_out, "a follow-up");
     Ok(if outcome.all_sent() {
-        ExitCode::SUCCESS
+        code
     } else {
         ExitCode::FAILURE
     })

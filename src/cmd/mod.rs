@@ -2,9 +2,11 @@
 //! --help text), a call into the engine that does the work, and printing.
 //! Commands import engines, never each other.
 
+use std::process::ExitCode;
+
 use clap::Args;
 
-use crate::workspace::Selection;
+use crate::workspace::{Selection, Skipped};
 
 pub mod check;
 pub mod classify;
@@ -46,5 +48,32 @@ impl SelectArgs {
         } else {
             Selection::Ids(self.to.clone())
         }
+    }
+}
+
+impl SelectArgs {
+    /// The contacts left out that were named with --to: each is a
+    /// failure, since the user asked for that person by name.
+    pub fn named_left_out(&self, skipped: &[Skipped]) -> Vec<(String, String)> {
+        if self.to.is_empty() {
+            return Vec::new();
+        }
+        skipped
+            .iter()
+            .map(|s| (s.contact.id.clone(), s.reason.clone()))
+            .collect()
+    }
+}
+
+/// Says on stderr why each contact named with --to did not get `what`,
+/// once the others are done; the exit code is 1 when any did not.
+pub fn left_out_code(left_out: &[(String, String)], what: &str) -> ExitCode {
+    for (id, why) in left_out {
+        eprintln!("error: {id} did not get {what}: {why}");
+    }
+    if left_out.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }

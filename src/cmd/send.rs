@@ -7,7 +7,7 @@ use anyhow::{bail, Result};
 use clap::Args;
 
 use crate::account;
-use crate::cmd::SelectArgs;
+use crate::cmd::{left_out_code, SelectArgs};
 use crate::delivery::{self, plan_batch, recover, send_batch, SendOptions, Step};
 use crate::journal::Journal;
 use crate::template::Kind;
@@ -113,14 +113,29 @@ pub fn execute(args: &SendArgs, ws: &Workspace, out: &mut dyn Write) -> Result<E
                 "send".into(),
                 format!("queued earlier (#{id})"),
             ],
-            Step::Skip(c, why) => vec![c.id.clone(), c.email.clone(), "skip".into(), why.clone()],
+            Step::Skip(c, why) | Step::Refuse(c, why) => {
+                vec![c.id.clone(), c.email.clone(), "skip".into(), why.clone()]
+            }
         })
         .collect();
     terminal::table(out, &["CONTACT", "TO", "ACTION", "NOTE"], &rows)?;
     let sendable = batch.sendable();
     writeln!(out, "{sendable} to send")?;
+    let left_out: Vec<(String, String)> = if args.select.to.is_empty() {
+        Vec::new()
+    } else {
+        batch
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Refuse(c, why) => Some((c.id.clone(), why.clone())),
+                _ => None,
+            })
+            .collect()
+    };
+    let what = template.name.as_str();
     if args.dry_run || sendable == 0 {
-        return Ok(ExitCode::SUCCESS);
+        return Ok(left_out_code(&left_out, what));
     }
     if !args.yes {
         confirm(&format!("Send {sendable} message(s) via {via}?"))?;
@@ -130,8 +145,9 @@ pub fn execute(args: &SendArgs, ws: &Workspace, out: &mut dyn Write) -> Result<E
     let smtp = account::smtp(ws)?;
     let outcome = send_batch(ws, &mut journal, &batch, smtp.as_ref(), opts, now)?;
     outcome.report(out)?;
+    let code = left_out_code(&left_out, what);
     Ok(if outcome.all_sent() {
-        ExitCode::SUCCESS
+        code
     } else {
         ExitCode::FAILURE
     })
