@@ -37,12 +37,6 @@ pub fn check_rendered(template: &Template, contact: &Contact, r: &Rendered) -> V
             error(format!("leftover `{{{{` or `}}}}` in the {part}"));
         }
     }
-    if let Some(ch) = crate::contact::control_char(&r.subject) {
-        error(format!(
-            "the subject {}",
-            crate::contact::describe_control(ch)
-        ));
-    }
     if let Some(line) = r.body.lines().find(|l| blank_greeting(l)) {
         error(format!("greeting without a name: `{}`", line.trim()));
     }

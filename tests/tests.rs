@@ -2,6 +2,7 @@
 
 mod util;
 
+mod badinput;
 mod check;
 mod core;
 mod mailstack;
