@@ -3,7 +3,7 @@
 //! never in a log or an error), the TLS trust (public roots plus an
 //! optional `ca_file`), and the SMTP and IMAP sessions they open.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
@@ -36,13 +36,36 @@ pub fn smtp(ws: &Workspace) -> Result<Option<Smtp>> {
 
 /// Logs in to the configured IMAP account.
 pub fn imap(ws: &Workspace) -> Result<Imap> {
-    let account = ws
-        .config
-        .imap
-        .as_ref()
-        .context("no imap account in outreach.yaml")?;
-    let password = password(account, "imap")?;
-    Imap::connect(account, &ws.root, &password)
+    ImapLogin::of(ws)?.connect()
+}
+
+/// What an IMAP login needs, credentials fetched: it can be handed to
+/// another thread and used there, and again after a dropped connection.
+pub struct ImapLogin {
+    account: Account,
+    root: PathBuf,
+    password: String,
+}
+
+impl ImapLogin {
+    /// The configured IMAP account's login.
+    pub fn of(ws: &Workspace) -> Result<ImapLogin> {
+        let account = ws
+            .config
+            .imap
+            .clone()
+            .context("no imap account in outreach.yaml")?;
+        let password = password(&account, "imap")?;
+        Ok(ImapLogin {
+            account,
+            root: ws.root.clone(),
+            password,
+        })
+    }
+
+    pub fn connect(&self) -> Result<Imap> {
+        Imap::connect(&self.account, &self.root, &self.password)
+    }
 }
 
 /// The password for `account`: `$VAR` when set, else the first line of

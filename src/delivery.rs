@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 
 use crate::compose::{compose, compose_raw};
 use crate::contact::Contact;
-use crate::imap::{Imap, Special};
+use crate::imap::Special;
 use crate::journal::{EventKind, Journal, Message, NewMessage, State};
 use crate::problem::{fail_on_errors, Problem};
 use crate::schedule::{self, local_in, Window};
@@ -392,7 +392,10 @@ pub fn deliver(
     pace: bool,
 ) -> Result<Outcome> {
     let mut outcome = Outcome::default();
-    let mut copy = SentCopy::new(ws);
+    let copier = match smtp {
+        Some(_) => Copier::start(ws, journal)?,
+        None => None,
+    };
     let progress = Progress::new(ids.len());
     let pause = Duration::from_secs(ws.config.limits.pause_seconds);
     let marker = match smtp {
@@ -469,11 +472,14 @@ pub fn deliver(
         }
         match result.expect("tried at least once") {
             Ok(reply) => {
-                journal.finish(id, State::Sent, Some(&reply), workspace::now()?)?;
-                outcome.sent.push((who, m.recipient.clone()));
-                if let Some(c) = copy.as_mut() {
-                    c.file(&raw);
+                match &copier {
+                    Some(c) => {
+                        journal.finish_sent_copy_pending(id, &reply, workspace::now()?)?;
+                        c.file(id, raw);
+                    }
+                    None => journal.finish(id, State::Sent, Some(&reply), workspace::now()?)?,
                 }
+                outcome.sent.push((who, m.recipient.clone()));
             }
             Err(SendError::Permanent(why)) => {
                 journal.finish(id, State::Failed, Some(&why), workspace::now()?)?;
@@ -491,60 +497,126 @@ pub fn deliver(
         progress.tick(i + 1);
     }
     progress.done();
+    if let Some(c) = copier {
+        c.finish(journal)?;
+    }
     Ok(outcome)
 }
 
-/// Files copies of sent messages in the IMAP Sent folder, connecting on
-/// first use. A failure is a warning and turns copying off for the batch:
-/// it never causes a resend.
-pub struct SentCopy<'a> {
-    ws: &'a Workspace,
-    conn: Option<(Imap, String)>,
-    off: bool,
+/// Whether sent messages get a copy in the IMAP Sent folder: with an
+/// imap account, unless the provider files sent mail itself (Gmail,
+/// Office 365) and `save_sent_copy` does not say otherwise.
+pub fn keeps_sent_copies(ws: &Workspace) -> bool {
+    let (Some(smtp), Some(_)) = (&ws.config.smtp, &ws.config.imap) else {
+        return false;
+    };
+    let files_itself = [
+        "gmail.com",
+        "googlemail.com",
+        "office365.com",
+        "outlook.com",
+    ]
+    .iter()
+    .any(|d| smtp.host.ends_with(d));
+    smtp.save_sent_copy.unwrap_or(!files_itself)
 }
 
-impl<'a> SentCopy<'a> {
-    /// None when there is no imap account, or the provider files sent
-    /// mail itself (unless `save_sent_copy` says otherwise).
-    pub fn new(ws: &'a Workspace) -> Option<SentCopy<'a>> {
-        let smtp = ws.config.smtp.as_ref()?;
-        let files_itself = [
-            "gmail.com",
-            "googlemail.com",
-            "office365.com",
-            "outlook.com",
-        ]
-        .iter()
-        .any(|d| smtp.host.ends_with(d));
-        ws.config.imap.as_ref()?;
-        smtp.save_sent_copy.unwrap_or(!files_itself).then_some(())?;
-        Some(SentCopy {
-            ws,
-            conn: None,
-            off: false,
-        })
+/// A copy to file in the Sent folder.
+enum Copy {
+    /// Of a message just sent.
+    New(i64, Vec<u8>),
+    /// Of a message an earlier run sent and may have died before copying:
+    /// filed only if the folder does not hold it already.
+    Earlier(i64, String, Vec<u8>),
+}
+
+/// Files copies of sent messages in the IMAP Sent folder on a connection
+/// and thread of its own, so the SMTP session never waits for an APPEND.
+/// Each sent message is recorded with its copy pending, and marked filed
+/// when the copier is done: a copy a crash lost is made by the next run
+/// (after looking for it in the folder, so none is filed twice). A failure
+/// is a warning and stops copying for the batch; it never causes a resend.
+pub struct Copier {
+    jobs: std::sync::mpsc::Sender<Copy>,
+    thread: std::thread::JoinHandle<(Vec<i64>, Option<String>)>,
+}
+
+impl Copier {
+    /// Starts the copier, with the copies earlier runs left pending queued
+    /// first. None when no copies are kept.
+    pub fn start(ws: &Workspace, journal: &Journal) -> Result<Option<Copier>> {
+        if !keeps_sent_copies(ws) {
+            return Ok(None);
+        }
+        let (jobs, work) = std::sync::mpsc::channel::<Copy>();
+        for (id, message_id) in journal.pending_copies()? {
+            let _ = jobs.send(Copy::Earlier(id, message_id, journal.raw(id)?));
+        }
+        // Fetching the credentials can fail (a password command): then
+        // the copies stay pending for the next run, with a warning.
+        let login = account::ImapLogin::of(ws);
+        let thread = std::thread::spawn(move || {
+            let mut filed = Vec::new();
+            let result = (|| -> Result<()> {
+                let mut imap = login?.connect()?;
+                let folder = imap
+                    .special(Special::Sent)?
+                    .context("the server names no Sent folder (set imap.sent_folder)")?;
+                for job in work {
+                    let id = match job {
+                        Copy::New(id, raw) => {
+                            imap.append(&folder, &raw, &[Flag::Seen])?;
+                            id
+                        }
+                        Copy::Earlier(id, message_id, raw) => {
+                            if imap.find_message_id(&folder, &message_id)?.is_empty() {
+                                imap.append(&folder, &raw, &[Flag::Seen])?;
+                            }
+                            id
+                        }
+                    };
+                    filed.push(id);
+                }
+                let _ = imap.logout();
+                Ok(())
+            })();
+            (filed, result.err().map(|e| format!("{e:#}")))
+        });
+        Ok(Some(Copier { jobs, thread }))
     }
 
-    pub fn file(&mut self, raw: &[u8]) {
-        if self.off {
-            return;
-        }
-        if let Err(e) = self.try_file(raw) {
-            eprintln!("warning: could not file a copy in the Sent folder: {e:#} (the message itself was sent)");
-            self.off = true;
-        }
+    /// Queues the copy of message `id`, just sent.
+    pub fn file(&self, id: i64, raw: Vec<u8>) {
+        // A send fails only when the thread has stopped; `finish` says why.
+        let _ = self.jobs.send(Copy::New(id, raw));
     }
 
-    fn try_file(&mut self, raw: &[u8]) -> Result<()> {
-        if self.conn.is_none() {
-            let mut imap = account::imap(self.ws)?;
-            let folder = imap
-                .special(Special::Sent)?
-                .context("the server names no Sent folder (set imap.sent_folder)")?;
-            self.conn = Some((imap, folder));
+    /// Waits for the copies to be filed and records them; warns about
+    /// those that could not be.
+    pub fn finish(self, journal: &Journal) -> Result<()> {
+        drop(self.jobs);
+        let (filed, failure) = self
+            .thread
+            .join()
+            .map_err(|_| anyhow::anyhow!("the Sent copy thread stopped"))?;
+        journal.copies_filed(&filed)?;
+        if let Some(e) = failure {
+            let left = journal.pending_copies()?.len();
+            eprintln!("warning: could not file a copy in the Sent folder: {e} (the message itself was sent; {left} cop{} left for the next run)", if left == 1 { "y is" } else { "ies are" });
         }
-        let (imap, folder) = self.conn.as_mut().expect("connected above");
-        imap.append(folder, raw, &[Flag::Seen])
+        Ok(())
+    }
+}
+
+/// Files the Sent copies an earlier run left pending (it stopped before
+/// they were filed), each only if the folder does not hold it already.
+pub fn file_pending_copies(ws: &Workspace, journal: &Journal) -> Result<()> {
+    if journal.pending_copies()?.is_empty() {
+        return Ok(());
+    }
+    match Copier::start(ws, journal)? {
+        Some(c) => c.finish(journal),
+        None => Ok(()),
     }
 }
 

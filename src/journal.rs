@@ -80,6 +80,11 @@ const MIGRATIONS: &[&str] = &[
         recorded_at TEXT NOT NULL
     );
     CREATE INDEX events_contact ON events(contact);",
+    // A sent message's copy in the IMAP Sent folder: 'pending' from the
+    // moment it is sent until the copy is filed ('filed'); NULL when no
+    // copy is kept. A copy a crash left pending is made on the next run.
+    "ALTER TABLE messages ADD COLUMN sent_copy TEXT;
+    CREATE INDEX messages_sent_copy ON messages(sent_copy) WHERE sent_copy = 'pending';",
 ];
 
 /// Where a message stands.
@@ -624,6 +629,42 @@ impl Journal {
         );
         self.conn.pragma_update(None, "synchronous", "FULL")?;
         result?;
+        Ok(())
+    }
+
+    /// Records that a message went out and that its Sent copy is still to
+    /// be filed; written like `finish`.
+    pub fn finish_sent_copy_pending(&self, id: i64, reply: &str, now: DateTime<Utc>) -> Result<()> {
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let result = self.conn.execute(
+            "UPDATE messages SET state = 'sent', server_reply = ?2, updated_at = ?3, sent_at = ?3, sent_copy = 'pending' WHERE id = ?1",
+            params![id, reply, ts(now)],
+        );
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        result?;
+        Ok(())
+    }
+
+    /// Sent messages whose Sent copy is still to be filed: (id,
+    /// Message-ID), oldest first.
+    pub fn pending_copies(&self) -> Result<Vec<(i64, String)>> {
+        self.rows(
+            "SELECT id, message_id FROM messages WHERE sent_copy = 'pending' ORDER BY id",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+    }
+
+    /// Records that the Sent copies of `ids` are filed.
+    pub fn copies_filed(&self, ids: &[i64]) -> Result<()> {
+        let tx = self.conn.unchecked_transaction()?;
+        {
+            let mut st = tx.prepare("UPDATE messages SET sent_copy = 'filed' WHERE id = ?1")?;
+            for id in ids {
+                st.execute([id])?;
+            }
+        }
+        tx.commit()?;
         Ok(())
     }
 

@@ -210,7 +210,7 @@ fn killed_mid_batch_and_rerun_sends_each_once() {
     let _g = stack::shared();
     let s = Stack::get();
     let n = 200;
-    let (ws, _, password) = mail_workspace(&s, "kill", n, &[]);
+    let (ws, user, password) = mail_workspace(&s, "kill", n, &[]);
     let mut kills = 0;
     for round in 0..20 {
         let before = sent_so_far(&ws);
@@ -241,6 +241,16 @@ fn killed_mid_batch_and_rerun_sends_each_once() {
     assert!(kills >= 3, "the batch finished before it could be killed");
     assert_eq!(count(&ws, State::Queued), 0);
     assert_exactly_once(&s, &ws, n);
+    // Copies a kill left unfiled were made by a later run, none twice.
+    let sent: Vec<String> = journal(&ws)
+        .in_state(State::Sent)
+        .unwrap()
+        .iter()
+        .map(|m| m.message_id.clone())
+        .collect();
+    let mut own = s.login(&user, &password);
+    assert_eq!(copies(&mut own, "Sent", &sent, 10), vec![1; sent.len()]);
+    assert!(journal(&ws).pending_copies().unwrap().is_empty());
 }
 
 #[test]

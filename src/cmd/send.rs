@@ -66,6 +66,7 @@ pub fn execute(args: &SendArgs, ws: &Workspace, out: &mut dyn Write) -> Result<E
                 "warning: could not look for uncertain messages in the Sent folder: {e:#}"
             ),
         }
+        delivery::file_pending_copies(ws, &journal)?;
     }
     let opts = SendOptions {
         again: args.again,
