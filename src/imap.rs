@@ -279,6 +279,18 @@ impl Imap {
         })
     }
 
+    /// The lowest UID in the mailbox opened by `examine` whose Date header
+    /// is on or after `day` (None: no such message). SENTSINCE is read
+    /// from the server's header cache, where SINCE (the arrival date)
+    /// makes it look at every message.
+    pub fn first_uid_sent_since(&mut self, day: chrono::NaiveDate) -> Result<Option<u32>> {
+        let uids = self
+            .session
+            .uid_search(format!("SENTSINCE {}", day.format("%-d-%b-%Y")))
+            .context("searching by date")?;
+        Ok(uids.into_iter().min())
+    }
+
     /// The classification headers of the messages with UIDs `first..=last`
     /// in the mailbox opened by `examine`, read with BODY.PEEK (no flag
     /// changes), in UID order, drafts left out. `last` None means to the

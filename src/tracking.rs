@@ -21,12 +21,25 @@ use crate::workspace::Workspace;
 /// that memory stays flat and a dropped connection loses little.
 const CHUNK: u32 = 500;
 
+/// What a check read in one mailbox.
+#[derive(Debug, Clone)]
+pub struct MailboxRead {
+    pub name: String,
+    /// Messages read.
+    pub read: usize,
+    /// Read anew because the server renumbered it (UIDVALIDITY changed).
+    pub rescanned: bool,
+    /// Messages a first check (or a rescan) left unread: older than the
+    /// lookback before the first outreach message, so nothing there can
+    /// answer one.
+    pub left_unread: usize,
+}
+
 /// What one check found.
 #[derive(Debug, Default)]
 pub struct Report {
-    /// Per mailbox: name, messages read, whether it was read from the
-    /// start because its UIDVALIDITY changed.
-    pub mailboxes: Vec<(String, usize, bool)>,
+    /// What was read in each mailbox.
+    pub mailboxes: Vec<MailboxRead>,
     /// Events recorded for the first time.
     pub new: Vec<Event>,
     /// Drafts the user sent from their own client, and uncertain
@@ -73,15 +86,27 @@ pub fn print(
             )?;
         }
     }
-    for (m, _, rescan) in &report.mailboxes {
-        if *rescan {
+    for m in &report.mailboxes {
+        if m.left_unread > 0 {
+            writeln!(
+                out,
+                "note: {} older message(s) in {} left unread (from before the lookback of the first outreach message)",
+                m.left_unread, m.name
+            )?;
+        }
+    }
+    for MailboxRead {
+        name: m, rescanned, ..
+    } in &report.mailboxes
+    {
+        if *rescanned {
             writeln!(
                 out,
                 "note: {m} was read from the start (the server renumbered it: UIDVALIDITY changed)"
             )?;
         }
     }
-    let read: usize = report.mailboxes.iter().map(|(_, n, _)| n).sum();
+    let read: usize = report.mailboxes.iter().map(|m| m.read).sum();
     if report.new.is_empty() && report.drafts_sent.is_empty() {
         writeln!(
             out,
@@ -89,7 +114,7 @@ pub fn print(
             report
                 .mailboxes
                 .iter()
-                .map(|(m, _, _)| m.as_str())
+                .map(|m| m.name.as_str())
                 .collect::<Vec<_>>()
                 .join(", ")
         )?;
@@ -173,6 +198,8 @@ pub struct Facts {
     ours: HashMap<String, (i64, State)>,
     /// Drafts we filed, by contact: (row, subject).
     drafted: HashMap<String, Vec<(i64, String)>>,
+    /// When the journal's first message was written.
+    first_outreach: Option<DateTime<Utc>>,
 }
 
 impl Facts {
@@ -198,7 +225,9 @@ impl Facts {
         let mut sent = Vec::new();
         let mut ours = HashMap::new();
         let mut drafted: HashMap<String, Vec<(i64, String)>> = HashMap::new();
+        let mut first_outreach: Option<DateTime<Utc>> = None;
         for m in journal.messages()? {
+            first_outreach = Some(first_outreach.map_or(m.created_at, |f| f.min(m.created_at)));
             ours.insert(m.message_id.clone(), (m.id, m.state));
             if m.state == State::Drafted {
                 drafted
@@ -221,6 +250,7 @@ impl Facts {
             sent,
             ours,
             drafted,
+            first_outreach,
         })
     }
 
@@ -244,17 +274,23 @@ pub fn check(ws: &Workspace, journal: &mut Journal, now: DateTime<Utc>) -> Resul
         .context("no imap account in outreach.yaml: add an `imap:` section to track replies")?;
     let facts = Facts::gather(ws, journal)?;
     let mut imap = account::imap(ws)?;
-    let mut mailboxes = account.mailboxes.clone();
+    let mut report = Report::default();
+    // The configured mailboxes first: listing the folders (to find Sent)
+    // makes the server's next EXAMINE of a large INBOX slower.
+    let mailboxes = &account.mailboxes;
+    let mut read = |imap: &mut Imap, mailbox: &str, report: &mut Report| -> Result<()> {
+        let done = read_mailbox(imap, journal, &facts, account.lookback_days, mailbox, now, report)
+            .with_context(|| format!("checking {mailbox} (what was read before this is recorded; the next check goes on from there)"))?;
+        report.mailboxes.push(done);
+        Ok(())
+    };
+    for mailbox in mailboxes {
+        read(&mut imap, mailbox, &mut report)?;
+    }
     match imap.special(Special::Sent)? {
-        Some(f) if !mailboxes.contains(&f) => mailboxes.push(f),
+        Some(f) if !mailboxes.contains(&f) => read(&mut imap, &f, &mut report)?,
         Some(_) => {}
         None => eprintln!("note: the server names no Sent folder (set imap.sent_folder): mail you write from your own client is not seen"),
-    }
-    let mut report = Report::default();
-    for mailbox in &mailboxes {
-        let (read, rescan) = read_mailbox(&mut imap, journal, &facts, mailbox, now, &mut report)
-            .with_context(|| format!("checking {mailbox} (what was read before this is recorded; the next check goes on from there)"))?;
-        report.mailboxes.push((mailbox.clone(), read, rescan));
     }
     let _ = imap.logout();
     Ok(report)
@@ -264,18 +300,37 @@ fn read_mailbox(
     imap: &mut Imap,
     journal: &mut Journal,
     facts: &Facts,
+    lookback_days: u32,
     mailbox: &str,
     now: DateTime<Utc>,
     report: &mut Report,
-) -> Result<(usize, bool)> {
+) -> Result<MailboxRead> {
     let info = imap.examine(mailbox)?;
     let before = journal.mailbox_mark(mailbox)?;
     let rescan = before.is_some_and(|b| b.uid_validity != info.uid_validity);
+    let end = info.uid_next.map(|n| n.saturating_sub(1));
+    let mut done = MailboxRead {
+        name: mailbox.to_string(),
+        read: 0,
+        rescanned: rescan,
+        left_unread: 0,
+    };
     let mut next = match before {
         Some(b) if !rescan => b.last_uid + 1,
+        // A first read starts at the first message dated within the
+        // lookback before our first message, and reads every one after
+        // it whatever its Date says: a reply arrives after our message,
+        // so after that one. Nothing older can answer us.
+        _ if info.exists > 0 => {
+            let first = facts.first_outreach.unwrap_or(now);
+            let since = (first - chrono::Duration::days(i64::from(lookback_days))).date_naive();
+            match imap.first_uid_sent_since(since)? {
+                Some(uid) => uid,
+                None => end.map_or(u32::MAX, |e| e.saturating_add(1)),
+            }
+        }
         _ => 1,
     };
-    let end = info.uid_next.map(|n| n.saturating_sub(1));
     if info.exists == 0 || end.is_some_and(|e| next > e) {
         // Nothing new; a renumbered empty mailbox still gets its new mark.
         if rescan || before.is_none() {
@@ -285,7 +340,10 @@ fn read_mailbox(
             };
             journal.record_check(mailbox, mark, &[], now)?;
         }
-        return Ok((0, rescan));
+        if before.is_none() || rescan {
+            done.left_unread = info.exists as usize;
+        }
+        return Ok(done);
     }
     // One tick a chunk: the UID range read in steps of CHUNK.
     let progress = Progress::new(end.map_or(0, |e| (e + 1 - next).div_ceil(CHUNK) as usize));
@@ -343,7 +401,11 @@ fn read_mailbox(
         }
     }
     progress.done();
-    Ok((read, rescan))
+    done.read = read;
+    if before.is_none() || rescan {
+        done.left_unread = (info.exists as usize).saturating_sub(read);
+    }
+    Ok(done)
 }
 
 enum Found {

@@ -587,3 +587,101 @@ fn run_prepares_nothing_when_the_check_fails() {
     let out = m.ok(&["run", "--send"], "2026-12-03T15:00:00Z");
     assert_has(&out, "1 sent");
 }
+
+#[test]
+fn a_first_check_reads_back_only_the_lookback_and_misses_no_reply() {
+    let _g = stack::shared();
+    let s = Stack::get();
+    let m = Mail::new(&s, "lookback");
+    let u = &m.uniq;
+    let c = &s.catchall_domain;
+    // Before any outreach: three old messages from strangers, far outside
+    // the 90-day lookback, and the user's own mail to okafor from their
+    // usual client, inside it.
+    for i in 0..3 {
+        s.deliver(
+            "news@list.example.org",
+            &m.user,
+            &mail_on(
+                "Mon, 2 Mar 2026 09:00:00 -0500",
+                "news@list.example.org",
+                &m.user,
+                &format!("old{i}.{u}@list.example.org"),
+                "",
+                "Spring newsletter",
+                "Old news.",
+            ),
+        );
+    }
+    let mut own = s.login(&m.user, &m.password);
+    wait_count(&mut own, "INBOX", 3, 30);
+    own.append(
+        "Sent",
+        mail_on(
+            "Thu, 1 Oct 2026 10:00:00 -0400",
+            &m.user,
+            &format!("okafor.{u}@{c}"),
+            &format!("own.{u}@{}", s.domain),
+            "",
+            "Lovely to meet you",
+            "It was a pleasure meeting you at grand rounds.",
+        )
+        .replace('\n', "\r\n")
+        .as_bytes(),
+        &[],
+    )
+    .unwrap();
+    m.intro("--all", crate::util::NOW);
+    // A reply that comes months later, and one whose sender's clock is
+    // years wrong: both arrive after our message, so both are read.
+    s.deliver(
+        &format!("nunez.{u}@{c}"),
+        &m.user,
+        &mail_on(
+            "Tue, 2 Mar 2027 09:00:00 -0500",
+            &format!("nunez.{u}@{c}"),
+            &m.user,
+            &format!("late.{u}@{c}"),
+            &format!("In-Reply-To: <{}>\n", m.message_id("nunez")),
+            "Re: A question for Dr. Núñez",
+            "Sorry for the slow answer.",
+        ),
+    );
+    s.deliver(
+        &format!("petrova.{u}@{c}"),
+        &m.user,
+        &mail_on(
+            "Mon, 1 Jan 2001 00:00:00 +0000",
+            &format!("petrova.{u}@{c}"),
+            &m.user,
+            &format!("clock.{u}@{c}"),
+            &format!("In-Reply-To: <{}>\n", m.message_id("petrova")),
+            "Re: A question for Dr. Petrova",
+            "Yes, gladly.",
+        ),
+    );
+    // The three old ones, li's bounce and the two replies.
+    wait_count(&mut own, "INBOX", 6, 60);
+    let report = m.check_json();
+    let found = kinds(&report);
+    for want in [
+        ("nunez", "reply"),
+        ("petrova", "reply"),
+        ("okafor", "wrote"),
+    ] {
+        assert!(
+            found.contains(&(want.0.to_string(), want.1.to_string())),
+            "{want:?} in {found:?}"
+        );
+    }
+    let inbox = report["mailboxes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["mailbox"] == "INBOX")
+        .unwrap();
+    assert_eq!(inbox["left_unread"], 3, "{report}");
+    assert_eq!(inbox["read"], 3, "{report}");
+    let text = m.ok(&["check"], LATER);
+    assert_has(&text, "nothing new");
+}

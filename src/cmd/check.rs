@@ -36,7 +36,7 @@ pub fn execute(args: &CheckArgs, ws: &Workspace, out: &mut dyn Write) -> Result<
         let mailboxes: Vec<_> = report
             .mailboxes
             .iter()
-            .map(|(m, n, rescan)| serde_json::json!({"mailbox": m, "read": n, "rescanned": rescan}))
+            .map(|m| serde_json::json!({"mailbox": m.name, "read": m.read, "rescanned": m.rescanned, "left_unread": m.left_unread}))
             .collect();
         let new: Vec<_> = report.new.iter().map(event_json).collect();
         let drafts: Vec<_> = report
