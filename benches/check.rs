@@ -48,6 +48,8 @@ const FIELDS: &str = outreach::imap::HEADER_FIELDS;
 
 const GOAL_RATIO: f64 = 2.0;
 const GOAL_INCREMENTAL: f64 = 0.3;
+const GOAL_INCREMENTAL_RATIO: f64 = 1.0;
+const GOAL_RECENT_RATIO: f64 = 0.3;
 /// "Flat" memory: the big mailbox's first check may use at most this much
 /// more than the small one's.
 const GOAL_MEMORY_GROWTH: f64 = 1.25;
@@ -706,7 +708,9 @@ fn message(i: usize, user: &str) -> (i64, String) {
 
 /// A workspace whose imap account is `user`'s, with the contacts and a
 /// journal that knows our intro to each of them (so their replies count).
-fn workspace(stack: &Stack, user: &str) -> tempfile::TempDir {
+/// A workspace reading `user`'s mailbox, whose journal holds intros sent
+/// at `sent_at`.
+fn workspace(stack: &Stack, user: &str, sent_at: DateTime<Utc>) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::write(
@@ -733,7 +737,6 @@ fn workspace(stack: &Stack, user: &str) -> tempfile::TempDir {
     }
     std::fs::write(root.join("contacts/all.yaml"), list).unwrap();
 
-    let sent_at = DateTime::<Utc>::from_timestamp(START - 86_400, 0).unwrap();
     let addresses: Vec<String> = (0..CONTACTS.len()).map(contact_address).collect();
     let items: Vec<NewMessage> = CONTACTS
         .iter()
@@ -830,7 +833,25 @@ fn vm_hwm(pid: u32) -> Option<u64> {
 }
 
 /// `outreach check` in `root`; asserts it read `expect` new messages.
+/// When the intros went out: a day before message `i` of the mailbox.
+fn outreach_began(i: usize) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(START + i as i64 * 600 - 86_400, 0).unwrap()
+}
+
+/// About how many messages a first check reads when outreach began a day
+/// before message `i`: from the first dated within the 90-day lookback
+/// (mail ten minutes apart: 144 a day) to the end.
+fn expected_read(i: usize, n: usize) -> usize {
+    n - i.saturating_sub(91 * 144)
+}
+
+/// A first or later check of `root`'s workspace, asserting it read
+/// `expect` messages (within `slack`).
 fn check(root: &Path, user: &str, expect: usize) -> Measured {
+    check_about(root, user, expect, 0)
+}
+
+fn check_about(root: &Path, user: &str, expect: usize, slack: usize) -> Measured {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_outreach"));
     cmd.arg("check")
         .current_dir(root)
@@ -848,14 +869,14 @@ fn check(root: &Path, user: &str, expect: usize) -> Measured {
         .and_then(|s| s.rsplit(['(', ' ']).next())
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("{user}: unexpected check output: {last}"));
-    assert_eq!(read, expect, "{user}: {last}");
+    assert!(read.abs_diff(expect) <= slack, "{user}: read {read}, expected {expect}: {last}");
     m
 }
 
 /// The reference client on `mb`, reading all messages or only the newest;
 /// asserts it saw as many as expected.
 fn reference(stack: &Stack, script: &Path, mb: &Mailbox, all: bool) -> Measured {
-    let mut cmd = Command::new("python3");
+    let mut cmd = Command::new(python());
     cmd.arg(script).args([
         stack.host.as_str(),
         &stack.imaps,
@@ -873,6 +894,19 @@ fn reference(stack: &Stack, script: &Path, mb: &Mailbox, all: bool) -> Measured 
     let expect = if all { mb.n } else { 1 };
     assert_eq!(n, expect, "the reference fetched {n} of {expect}");
     m
+}
+
+/// The real interpreter behind `python3`: the pyenv shim on PATH adds
+/// about 0.13 s to every start, which would flatter outreach.
+fn python() -> &'static str {
+    static PATH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PATH.get_or_init(|| {
+        let out = Command::new("python3")
+            .args(["-c", "import sys; print(sys.executable)"])
+            .output()
+            .expect("python3");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    })
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {
@@ -940,7 +974,7 @@ fn main() {
         // Alternated, so a slow moment of the machine hits both alike.
         for _ in 0..RUNS {
             refs.push(reference(&stack, &script, mb, true).secs);
-            let ws = workspace(&stack, &mb.user);
+            let ws = workspace(&stack, &mb.user, outreach_began(0));
             let m = check(ws.path(), &mb.user, mb.n);
             let stdout = String::from_utf8_lossy(&m.out.stdout);
             eprintln!("{}: {}", mb.user, stdout.lines().last().unwrap_or_default());
@@ -959,6 +993,20 @@ fn main() {
             peak_kib: peak,
         });
     }
+
+    // Outreach that began recently: a week before the newest message. The
+    // first check reads only the lookback before it.
+    let recent_at = big.n.saturating_sub(7 * 144);
+    let recent_read = expected_read(recent_at, big.n);
+    let mut recent = Vec::new();
+    for _ in 0..RUNS {
+        let ws = workspace(&stack, &big.user, outreach_began(recent_at));
+        // Within a day's mail: where the lookback's first day starts
+        // depends on the Date headers' zones.
+        recent.push(check_about(ws.path(), &big.user, recent_read, 200).secs);
+    }
+    eprintln!("first checks, outreach begun a week ago: {recent:?} s");
+    let recent = median(recent);
 
     // The last workspace has read the big mailbox: each check from here on
     // reads what arrived since, with a login of its own.
@@ -998,6 +1046,11 @@ fn main() {
         "incremental check after 1 new message at {}, median of {INCREMENTAL_RUNS}: {incremental:.3} s (reference reading only that message: {incremental_ref:.3} s)",
         big.n
     );
+    println!(
+        "first check at {} when outreach began a week before the newest message ({recent_read} read): {recent:.2} s, {:.2}x the reference",
+        big.n,
+        recent / rows[1].reference
+    );
     let verdict = |ok: bool| if ok { "met" } else { "not met" };
     let (s, b) = (&rows[0], &rows[1]);
     let ratio = b.first / b.reference;
@@ -1010,6 +1063,16 @@ fn main() {
     println!(
         "  incremental check < {GOAL_INCREMENTAL} s: {incremental:.3} s, {}",
         verdict(incremental < GOAL_INCREMENTAL)
+    );
+    println!(
+        "  incremental check <= {GOAL_INCREMENTAL_RATIO}x the reference reading only that message: {:.2}x, {}",
+        incremental / incremental_ref,
+        verdict(incremental <= GOAL_INCREMENTAL_RATIO * incremental_ref)
+    );
+    println!(
+        "  first check of a recent outreach <= {GOAL_RECENT_RATIO}x the full reference: {:.2}x, {}",
+        recent / b.reference,
+        verdict(recent <= GOAL_RECENT_RATIO * b.reference)
     );
     println!(
         "  flat memory ({} messages <= {GOAL_MEMORY_GROWTH}x {}): {:.1} MiB vs {:.1} MiB, {}",
