@@ -94,7 +94,8 @@ pub struct Finding {
     /// Which of our Message-IDs it answers or bounced, without angle
     /// brackets.
     pub in_reply_to: Option<String>,
-    /// For a bounce: the address that failed, lower-case.
+    /// For a bounce or a temporary failure: the address that failed,
+    /// lower-case.
     pub failed_address: Option<String>,
     /// For an auto-reply: the day it says its sender is back.
     pub return_date: Option<NaiveDate>,
@@ -180,6 +181,23 @@ fn classify_message(msg: &Message, known: &Known) -> Finding {
             f.summary = match &report.failed {
                 Some(a) => format!("other: delay notice for {a}"),
                 None => "other: delay notice".to_string(),
+            };
+            return f;
+        }
+        Verdict::Temporary => {
+            f.evidence.push(
+                "temporary failure: the address is not known to be dead, not a bounce".to_string(),
+            );
+            f.failed_address = report.failed.clone();
+            f.contact = report
+                .failed
+                .as_deref()
+                .and_then(|a| known.contact_of(a))
+                .map(str::to_string);
+            let addr = report.failed.as_deref().unwrap_or("address not stated");
+            f.summary = match report.reason {
+                Some(r) => format!("other: temporary failure for {addr} ({r})"),
+                None => format!("other: temporary failure for {addr}"),
             };
             return f;
         }
