@@ -491,6 +491,7 @@ pub(super) fn read(msg: &Message, head: &Head, known: &Known) -> Report {
                 .evidence
                 .push(format!("the report says it may pass: {why}"));
             report.verdict = Verdict::Temporary;
+            report.reason.get_or_insert(why);
         }
     }
     report
@@ -881,11 +882,16 @@ fn status_reason(text: &str) -> Option<String> {
             rest = rest[end + 1..].trim_start_matches([':', '.']).trim_start();
         }
     }
+    // What closes the code's brackets: Exchange 2003's "<host #5.1.1>",
+    // qmail's "(#5.1.1)".
+    let rest = rest.trim_start_matches(['>', ')', ']']);
     let mut rest = rest.trim_end_matches(|c: char| c.is_whitespace() || c == '\'' || c == '"');
-    if !rest.contains('(') {
-        rest = rest.trim_end_matches(')');
+    for (open, close) in [('(', ')'), ('[', ']')] {
+        if !rest.contains(open) {
+            rest = rest.trim_end_matches(close);
+        }
     }
-    Some(shorten(&format!("{code} {rest}")))
+    Some(shorten(format!("{code} {rest}").trim()))
 }
 
 /// Where the first status code ("5.1.1", "5.1.10", "4.4.7") starts, and
