@@ -94,7 +94,8 @@ pub struct Finding {
     /// Which of our Message-IDs it answers or bounced, without angle
     /// brackets.
     pub in_reply_to: Option<String>,
-    /// For a bounce: the address that failed, lower-case.
+    /// For a bounce or a temporary failure: the address that failed,
+    /// lower-case.
     pub failed_address: Option<String>,
     /// For an auto-reply: the day it says its sender is back.
     pub return_date: Option<NaiveDate>,
@@ -180,6 +181,23 @@ fn classify_message(msg: &Message, known: &Known) -> Finding {
             f.summary = match &report.failed {
                 Some(a) => format!("other: delay notice for {a}"),
                 None => "other: delay notice".to_string(),
+            };
+            return f;
+        }
+        Verdict::Temporary => {
+            f.evidence.push(
+                "temporary failure: the address is not known to be dead, not a bounce".to_string(),
+            );
+            f.failed_address = report.failed.clone();
+            f.contact = report
+                .failed
+                .as_deref()
+                .and_then(|a| known.contact_of(a))
+                .map(str::to_string);
+            let addr = report.failed.as_deref().unwrap_or("address not stated");
+            f.summary = match report.reason {
+                Some(r) => format!("other: temporary failure for {addr} ({r})"),
+                None => format!("other: temporary failure for {addr}"),
             };
             return f;
         }
@@ -519,6 +537,72 @@ mod tests {
         ),
         ("own-message.eml", fixture!("own-message.eml")),
         ("newsletter.eml", fixture!("newsletter.eml")),
+        ("bounce-dragonfly.eml", fixture!("bounce-dragonfly.eml")),
+        ("bounce-opensmtpd.eml", fixture!("bounce-opensmtpd.eml")),
+        (
+            "bounce-exim-forwarded.eml",
+            fixture!("bounce-exim-forwarded.eml"),
+        ),
+        (
+            "bounce-exim-unrouteable.eml",
+            fixture!("bounce-exim-unrouteable.eml"),
+        ),
+        (
+            "bounce-qmail-vpopmail.eml",
+            fixture!("bounce-qmail-vpopmail.eml"),
+        ),
+        ("bounce-amazonses.eml", fixture!("bounce-amazonses.eml")),
+        (
+            "bounce-amazonses-sns.eml",
+            fixture!("bounce-amazonses-sns.eml"),
+        ),
+        (
+            "bounce-exchange2003.eml",
+            fixture!("bounce-exchange2003.eml"),
+        ),
+        ("bounce-au-ezweb.eml", fixture!("bounce-au-ezweb.eml")),
+        ("bounce-docomo.eml", fixture!("bounce-docomo.eml")),
+        ("bounce-softbank.eml", fixture!("bounce-softbank.eml")),
+        ("bounce-gmail-plain.eml", fixture!("bounce-gmail-plain.eml")),
+        (
+            "bounce-gmail-not-delivered.eml",
+            fixture!("bounce-gmail-not-delivered.eml"),
+        ),
+        (
+            "bounce-outlook-plain.eml",
+            fixture!("bounce-outlook-plain.eml"),
+        ),
+        (
+            "bounce-office365-html.eml",
+            fixture!("bounce-office365-html.eml"),
+        ),
+        ("bounce-courier.eml", fixture!("bounce-courier.eml")),
+        ("bounce-domino.eml", fixture!("bounce-domino.eml")),
+        ("bounce-yahoo.eml", fixture!("bounce-yahoo.eml")),
+        (
+            "temp-postfix-expired.eml",
+            fixture!("temp-postfix-expired.eml"),
+        ),
+        (
+            "temp-dsn-mailbox-full.eml",
+            fixture!("temp-dsn-mailbox-full.eml"),
+        ),
+        ("temp-exim-quota.eml", fixture!("temp-exim-quota.eml")),
+        ("temp-qmail-expired.eml", fixture!("temp-qmail-expired.eml")),
+        ("temp-au-kddi-full.eml", fixture!("temp-au-kddi-full.eml")),
+        (
+            "temp-amazonses-transient.eml",
+            fixture!("temp-amazonses-transient.eml"),
+        ),
+        ("temp-gmail-quota.eml", fixture!("temp-gmail-quota.eml")),
+        ("delay-exim.eml", fixture!("delay-exim.eml")),
+        ("delay-opensmtpd.eml", fixture!("delay-opensmtpd.eml")),
+        ("delay-office365.eml", fixture!("delay-office365.eml")),
+        ("delay-gmail-plain.eml", fixture!("delay-gmail-plain.eml")),
+        ("delay-sendmail.eml", fixture!("delay-sendmail.eml")),
+        ("delivered-dsn.eml", fixture!("delivered-dsn.eml")),
+        ("relayed-dsn.eml", fixture!("relayed-dsn.eml")),
+        ("relayed-opensmtpd.eml", fixture!("relayed-opensmtpd.eml")),
     ];
 
     fn raw(name: &str) -> &'static [u8] {
@@ -557,6 +641,39 @@ mod tests {
         dubois dubois@chu.example.org        20261218100000.e7f8091a2b3c4d5e 2026-12-18T10:00:00Z
         lopez  mlopez@clinica.example.net    20261110143000.f8091a2b3c4d5e6f 2026-11-10T14:30:00Z
         ahmed  ahmed@hospital.example.net    20261110144500.091a2b3c4d5e6f70 2026-11-10T14:45:00Z
+        novak     novak@clinic.example.com      20261105091500.01c0ffee00000001 2026-11-05T09:15:00Z
+        haddad    haddad@hopital.example.org    20261105093000.02c0ffee00000002 2026-11-05T09:30:00Z
+        mensah    mensah@univ.example.org       20261105094500.03c0ffee00000003 2026-11-05T09:45:00Z
+        silva     silva@hospital.example.com    20261105100000.04c0ffee00000004 2026-11-05T10:00:00Z
+        tanaka    tanaka@med.example.jp         20261105101500.05c0ffee00000005 2026-11-05T10:15:00Z
+        muller    muller@klinik.example.de      20261105103000.06c0ffee00000006 2026-11-05T10:30:00Z
+        obi       obi@teaching.example.org      20261105104500.07c0ffee00000007 2026-11-05T10:45:00Z
+        kowalski  kowalski@szpital.example.pl   20261105110000.08c0ffee00000008 2026-11-05T11:00:00Z
+        sato      sato.keiko@ezweb.ne.jp        20261105111500.09c0ffee00000009 2026-11-05T11:15:00Z
+        yamada    yamada.t@docomo.ne.jp         20261105113000.0ac0ffee0000000a 2026-11-05T11:30:00Z
+        suzuki    suzuki.h@softbank.ne.jp       20261105114500.0bc0ffee0000000b 2026-11-05T11:45:00Z
+        kaur      kaur@research.example.com     20261105120000.0cc0ffee0000000c 2026-11-05T12:00:00Z
+        ali       ali@clinic.example.co.uk      20261105121500.0dc0ffee0000000d 2026-11-05T12:15:00Z
+        jensen    jensen@sygehus.example.dk     20261105123000.0ec0ffee0000000e 2026-11-05T12:30:00Z
+        moreau    moreau@hopital.example.fr     20261105124500.0fc0ffee0000000f 2026-11-05T12:45:00Z
+        ivanova   ivanova@clinic.example.ru     20261105130000.10c0ffee00000010 2026-11-05T13:00:00Z
+        schmidt   schmidt@uniklinik.example.de  20261105131500.11c0ffee00000011 2026-11-05T13:15:00Z
+        reyes     reyes@hospital.example.mx     20261105133000.12c0ffee00000012 2026-11-05T13:30:00Z
+        park      park@hospital.example.kr      20261105134500.13c0ffee00000013 2026-11-05T13:45:00Z
+        nguyen    nguyen@benhvien.example.vn    20261105140000.14c0ffee00000014 2026-11-05T14:00:00Z
+        costa     costa@hospital.example.pt     20261105141500.15c0ffee00000015 2026-11-05T14:15:00Z
+        hassan    hassan@hospital.example.eg    20261105143000.16c0ffee00000016 2026-11-05T14:30:00Z
+        kato      kato.yui@ezweb.ne.jp          20261105144500.17c0ffee00000017 2026-11-05T14:45:00Z
+        olsen     olsen@clinic.example.no       20261105150000.18c0ffee00000018 2026-11-05T15:00:00Z
+        friedman  friedman@med.example.il       20261105151500.19c0ffee00000019 2026-11-05T15:15:00Z
+        ruiz      ruiz@hospital.example.ar      20261105153000.1ac0ffee0000001a 2026-11-05T15:30:00Z
+        berg      berg@sjukhus.example.se       20261105154500.1bc0ffee0000001b 2026-11-05T15:45:00Z
+        dvorak    dvorak@nemocnice.example.cz   20261105160000.1cc0ffee0000001c 2026-11-05T16:00:00Z
+        lindqvist lindqvist@klinik.example.fi   20261105161500.1dc0ffee0000001d 2026-11-05T16:15:00Z
+        horvat    horvat@bolnica.example.hr     20261105163000.1ec0ffee0000001e 2026-11-05T16:30:00Z
+        weiss     weiss@spital.example.ch       20261105164500.1fc0ffee0000001f 2026-11-05T16:45:00Z
+        janssen   janssen@ziekenhuis.example.nl 20261105170000.20c0ffee00000020 2026-11-05T17:00:00Z
+        bianchi   bianchi@ospedale.example.it   20261105171500.21c0ffee00000021 2026-11-05T17:15:00Z
     ";
 
     fn people() -> impl Iterator<Item = Vec<&'static str>> {
@@ -636,6 +753,39 @@ mod tests {
         auto-generated-nodate.eml  auto-reply ahmed  ahmed  -                            -          yes
         own-message.eml            own        okafor okafor -                            -          no
         newsletter.eml             other      -      -      -                            -          no
+        bounce-dragonfly.eml           bounce novak    novak    novak@clinic.example.com      - yes
+        bounce-opensmtpd.eml           bounce haddad   haddad   haddad@hopital.example.org    - yes
+        bounce-exim-forwarded.eml      bounce mensah   mensah   mensah@univ.example.org       - yes
+        bounce-exim-unrouteable.eml    bounce silva    silva    silva@hospital.example.com    - yes
+        bounce-qmail-vpopmail.eml      bounce tanaka   tanaka   tanaka@med.example.jp         - yes
+        bounce-amazonses.eml           bounce muller   muller   muller@klinik.example.de      - yes
+        bounce-amazonses-sns.eml       bounce obi      obi      obi@teaching.example.org      - yes
+        bounce-exchange2003.eml        bounce kowalski kowalski kowalski@szpital.example.pl   - yes
+        bounce-au-ezweb.eml            bounce sato     sato     sato.keiko@ezweb.ne.jp        - yes
+        bounce-docomo.eml              bounce yamada   yamada   yamada.t@docomo.ne.jp         - yes
+        bounce-softbank.eml            bounce suzuki   suzuki   suzuki.h@softbank.ne.jp       - yes
+        bounce-gmail-plain.eml         bounce kaur     kaur     kaur@research.example.com     - yes
+        bounce-gmail-not-delivered.eml bounce ali      ali      ali@clinic.example.co.uk      - yes
+        bounce-outlook-plain.eml       bounce jensen   jensen   jensen@sygehus.example.dk     - yes
+        bounce-office365-html.eml      bounce moreau   moreau   moreau@hopital.example.fr     - yes
+        bounce-courier.eml             bounce ivanova  ivanova  ivanova@clinic.example.ru     - yes
+        bounce-domino.eml              bounce schmidt  schmidt  schmidt@uniklinik.example.de  - yes
+        bounce-yahoo.eml               bounce reyes    reyes    reyes@hospital.example.mx     - yes
+        temp-postfix-expired.eml       other  park     -        park@hospital.example.kr      - yes
+        temp-dsn-mailbox-full.eml      other  nguyen   -        nguyen@benhvien.example.vn    - yes
+        temp-exim-quota.eml            other  costa    -        costa@hospital.example.pt     - yes
+        temp-qmail-expired.eml         other  hassan   -        hassan@hospital.example.eg    - yes
+        temp-au-kddi-full.eml          other  kato     -        kato.yui@ezweb.ne.jp          - yes
+        temp-amazonses-transient.eml   other  olsen    -        olsen@clinic.example.no       - yes
+        temp-gmail-quota.eml           other  friedman -        friedman@med.example.il       - yes
+        delay-exim.eml                 other  -        -        -                             - yes
+        delay-opensmtpd.eml            other  -        -        -                             - yes
+        delay-office365.eml            other  -        -        -                             - yes
+        delay-gmail-plain.eml          other  -        -        -                             - yes
+        delay-sendmail.eml             other  -        -        -                             - yes
+        delivered-dsn.eml              other  -        -        -                             - yes
+        relayed-dsn.eml                other  -        -        -                             - yes
+        relayed-opensmtpd.eml          other  -        -        -                             - yes
     ";
 
     /// One row of `EXPECTED`.
@@ -715,12 +865,84 @@ mod tests {
                 "needs_body {}",
                 want.name
             );
-            // The kind never depends on the body, so `check` can record what
-            // the header settles without fetching more.
+            // Where the header settles the kind, the body agrees, so `check`
+            // can record what the header settles without fetching more.
+            let kind = HEADER_READS
+                .iter()
+                .find(|(n, _)| *n == want.name)
+                .map_or(want.kind, |(_, k)| *k);
             let f = classify(header, &world.known());
-            assert_eq!(f.kind, want.kind, "{}: {f:#?}", want.name);
+            assert_eq!(f.kind, kind, "{}: {f:#?}", want.name);
             assert_eq!(f.return_date, None, "{}", want.name);
         }
+    }
+
+    /// Reports whose header alone reads otherwise than the whole message,
+    /// all of them ones `check` reads whole: only the body tells a
+    /// temporary failure from a bounce, and what an Amazon SNS
+    /// notification is about.
+    const HEADER_READS: &[(&str, Kind)] = &[
+        ("temp-postfix-expired.eml", Kind::Bounce),
+        ("temp-dsn-mailbox-full.eml", Kind::Bounce),
+        ("temp-exim-quota.eml", Kind::Bounce),
+        ("temp-qmail-expired.eml", Kind::Bounce),
+        ("temp-gmail-quota.eml", Kind::Bounce),
+        ("bounce-amazonses-sns.eml", Kind::Other),
+    ];
+
+    #[test]
+    fn the_failed_address_comes_from_the_report_alone() {
+        // Nothing known but the user's own address: no contact or sent
+        // message to fall back on, so the report itself must name it.
+        let own = vec!["amina.yusuf@example.org".to_string()];
+        let nobody = Known {
+            own_addresses: &own,
+            contacts: &[],
+            sent: &[],
+        };
+        let reports = expectations()
+            .into_iter()
+            .filter(|w| w.kind == Kind::Bounce || w.name.starts_with("temp-"));
+        for want in reports {
+            let f = classify(raw(want.name), &nobody);
+            assert_eq!(f.kind, want.kind, "{}: {f:#?}", want.name);
+            assert_eq!(
+                f.failed_address.as_deref(),
+                want.failed,
+                "{}: {f:#?}",
+                want.name
+            );
+        }
+    }
+
+    #[test]
+    fn temporary_failures_are_not_bounces() {
+        let world = World::new();
+        for want in expectations()
+            .iter()
+            .filter(|w| w.name.starts_with("temp-"))
+        {
+            let f = classify(raw(want.name), &world.known());
+            assert_eq!(f.kind, Kind::Other, "{}", want.name);
+            assert!(
+                f.summary.starts_with("other: temporary failure for "),
+                "{}: {}",
+                want.name,
+                f.summary
+            );
+            assert!(
+                f.evidence
+                    .iter()
+                    .any(|e| e.starts_with("temporary failure")),
+                "{}: {f:#?}",
+                want.name
+            );
+        }
+        let f = classify(raw("temp-dsn-mailbox-full.eml"), &world.known());
+        assert_eq!(
+            f.summary,
+            "other: temporary failure for nguyen@benhvien.example.vn (5.2.2 Mailbox full)"
+        );
     }
 
     #[test]

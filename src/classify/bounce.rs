@@ -1,10 +1,15 @@
-//! Bounces: delivery status notifications (RFC 3464) and the plain-text
-//! reports of mail systems that don't send them (Postfix, Exim, Sendmail,
-//! qmail, Exchange, Gmail), read for the address that failed, the reason
-//! and the Message-ID of the message that bounced.
+//! Bounces: delivery status notifications (RFC 3464), the same fields
+//! written as plain text (Amazon SES), Amazon SNS bounce notifications, and
+//! the plain-text reports of mail systems that send no DSN (Exim, Sendmail,
+//! qmail, OpenSMTPD, DragonFly Mail Agent, Courier, Exchange 2003 and
+//! later, Gmail, Outlook.com, Yahoo, Domino, the Japanese carriers), read
+//! for the address that failed, the reason and the Message-ID of the
+//! message that bounced.
 //!
 //! A delay notice ("still trying") is not a bounce: the message may yet
-//! arrive, so follow-ups must not stop.
+//! arrive, so follow-ups must not stop. Nor is a temporary failure (a 4.x.x
+//! status, a full mailbox, a sending system that gave up retrying): the
+//! message was returned, but nothing says the address is dead.
 
 use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
 
@@ -22,6 +27,9 @@ pub(super) enum Verdict {
     NotReport,
     /// Delivery failed for good: a bounce.
     Failed,
+    /// Delivery failed for a reason that may pass (a 4.x.x status, a full
+    /// mailbox, retries given up): the address is not known to be dead.
+    Temporary,
     /// Delivery is late and still being tried.
     Delayed,
     /// A report of success (delivered, relayed, expanded).
@@ -46,6 +54,8 @@ pub(super) struct Report {
 enum Sense {
     Failure,
     Delay,
+    /// A report of success (delivered, relayed).
+    Success,
     /// Names the sending system, not the outcome.
     Format,
 }
@@ -59,8 +69,20 @@ const SUBJECTS: &[(&str, Sense)] = &[
     ("delivery delayed", Sense::Delay),
     ("still being retried", Sense::Delay),
     ("warning: could not send message", Sense::Delay),
+    // Exim: "Warning: message 1tAbCd-000123-Xy delayed 24 hours".
+    ("warning: message", Sense::Delay),
+    // OpenSMTPD: "Delivery status notification: delay" (or "warning").
+    ("notification: delay", Sense::Delay),
+    ("notification: warning", Sense::Delay),
     ("(success)", Sense::Format),
+    ("(relay)", Sense::Format),
     ("delivered:", Sense::Format),
+    ("relayed:", Sense::Format),
+    ("successful mail delivery report", Sense::Format),
+    ("notification: success", Sense::Format),
+    ("notification: relayed", Sense::Format),
+    ("notification: error", Sense::Failure),
+    ("mail system error", Sense::Failure),
     ("undeliver", Sense::Failure),
     ("returned mail", Sense::Failure),
     ("returned to sender", Sense::Failure),
@@ -76,6 +98,7 @@ const SUBJECTS: &[(&str, Sense)] = &[
     ("unzustellbar", Sense::Failure),
     ("non remis", Sense::Failure),
     ("no se puede entregar", Sense::Failure),
+    ("non recapitabile", Sense::Failure),
 ];
 
 /// Phrases in a report's text (lower-case, whitespace collapsed), the mail
@@ -91,6 +114,32 @@ const PHRASES: &[(&str, &str, Sense)] = &[
         Sense::Delay,
     ),
     ("delivery incomplete", "Gmail", Sense::Delay),
+    (
+        "there was a temporary problem delivering your message",
+        "Gmail",
+        Sense::Delay,
+    ),
+    ("this is a warning message only", "Sendmail", Sense::Delay),
+    (
+        "a message is delayed for more than",
+        "OpenSMTPD",
+        Sense::Delay,
+    ),
+    (
+        "this is only a temporary failure report",
+        "OpenSMTPD",
+        Sense::Delay,
+    ),
+    (
+        "delivery is delayed to these recipients or groups",
+        "Exchange",
+        Sense::Delay,
+    ),
+    (
+        "delivery to the following recipients has been delayed",
+        "Exchange",
+        Sense::Delay,
+    ),
     ("this is the mail system at host", "Postfix", Sense::Format),
     (
         "this message was created automatically by mail delivery software",
@@ -99,6 +148,23 @@ const PHRASES: &[(&str, &str, Sense)] = &[
     ),
     ("this is the qmail-send program", "qmail", Sense::Format),
     ("remote server returned", "Exchange", Sense::Format),
+    (
+        "this is the dragonfly mail agent",
+        "DragonFly",
+        Sense::Format,
+    ),
+    (
+        "this is the mailer-daemon, please do not reply",
+        "OpenSMTPD",
+        Sense::Format,
+    ),
+    ("transcript of session follows", "Sendmail", Sense::Format),
+    ("running the courier mail server", "Courier", Sense::Format),
+    (
+        "this is an automatically generated delivery status notification",
+        "Exchange/Outlook.com",
+        Sense::Format,
+    ),
     (
         "could not be delivered to one or more",
         "Exim/Postfix",
@@ -124,6 +190,82 @@ const PHRASES: &[(&str, &str, Sense)] = &[
         Sense::Failure,
     ),
     ("wasn't delivered to", "Gmail", Sense::Failure),
+    (
+        "there was a problem delivering your message to",
+        "Gmail",
+        Sense::Failure,
+    ),
+    (
+        "there was an error delivering your mail to",
+        "DragonFly",
+        Sense::Failure,
+    ),
+    (
+        "an error has occurred while attempting to deliver a message",
+        "OpenSMTPD",
+        Sense::Failure,
+    ),
+    (
+        "did not reach the following recipient",
+        "Exchange 2003",
+        Sense::Failure,
+    ),
+    (
+        "an error occurred while trying to deliver the mail",
+        "Amazon SES",
+        Sense::Failure,
+    ),
+    ("was undeliverable", "Amazon SES", Sense::Failure),
+    (
+        "delivery to the following recipients failed",
+        "Exchange/Outlook.com",
+        Sense::Failure,
+    ),
+    (
+        "the following recipients cannot be delivered",
+        "Courier",
+        Sense::Failure,
+    ),
+    ("was not delivered to:", "Domino", Sense::Failure),
+    (
+        "we were unable to deliver your message",
+        "Yahoo",
+        Sense::Failure,
+    ),
+    ("could not be delivered to:", "au (KDDI)", Sense::Failure),
+    ("the user(s) account is", "au (EZweb)", Sense::Failure),
+    (
+        "following recipients was rejected by a remote mail server",
+        "au (EZweb)",
+        Sense::Failure,
+    ),
+    (
+        "your message was successfully delivered",
+        "OpenSMTPD/Postfix",
+        Sense::Success,
+    ),
+    ("your message was relayed to", "OpenSMTPD", Sense::Success),
+    (
+        "delivery to these recipients or groups is complete",
+        "Exchange",
+        Sense::Success,
+    ),
+];
+
+/// Words in a failure report that mean it may pass: a full mailbox, or a
+/// sending system that gave up retrying a temporary failure.
+const TEMPORARY: &[&str] = &[
+    "mailbox full",
+    "mailbox is full",
+    "inbox is full",
+    "over quota",
+    "quota exceeded",
+    "exceeded storage allocation",
+    "retry timeout exceeded",
+    "in the queue too long",
+    "could not deliver for the last",
+    "your message was not delivered within",
+    "account is temporarily",
 ];
 
 /// Phrases right before the failed address, in the reports that name it
@@ -137,16 +279,32 @@ const LEADS: &[&str] = &[
     "your message to",
     "wasn't delivered to",
     "failed permanently:",
+    "there was an error delivering your mail to",
+    "the following list of recipients:",
+    "did not reach the following recipient(s):",
+    "to the following recipients:",
+    "the following message to",
+    "delivery to the following recipients failed.",
+    "cannot be delivered:",
+    "was not delivered to:",
+    "could not be delivered to:",
+    "to the following address",
+    "there was a problem delivering your message to",
+    "couldn't be delivered to",
     "the mail system",
+    "rcpt to:",
 ];
 
-/// Local parts of the addresses mail systems send reports from.
+/// The addresses mail systems send reports from: the usual local parts,
+/// Amazon SNS's notifications, and au (KDDI)'s reports from dion.ne.jp.
 fn is_daemon(addr: &str) -> bool {
-    let local = addr.split('@').next().unwrap_or_default();
+    let (local, domain) = addr.split_once('@').unwrap_or((addr, ""));
     matches!(
         local,
         "mailer-daemon" | "mailerdaemon" | "postmaster" | "mail-daemon"
     ) || local.starts_with("microsoftexchange")
+        || addr == "no-reply@sns.amazonaws.com"
+        || (local == "no-reply" && domain.ends_with(".dion.ne.jp"))
 }
 
 /// What the headers alone say.
@@ -243,10 +401,31 @@ pub(super) fn read(msg: &Message, head: &Head, known: &Known) -> Report {
     report.evidence = signs.evidence(head);
     report.original_ids = original_ids(msg);
 
-    let recipients = dsn_recipients(msg);
     let text = Text::of(msg);
+    let mut recipients = dsn_recipients(msg);
+    if recipients.is_empty() {
+        if let Some((mut r, mut ids)) = ses_event(&text.text) {
+            report
+                .evidence
+                .push("Amazon SES notification (JSON)".to_string());
+            recipients.append(&mut r);
+            report.original_ids.append(&mut ids);
+        } else {
+            recipients = text.dsn_fields();
+            if !recipients.is_empty() {
+                report
+                    .evidence
+                    .push("delivery-status fields in the report's text".to_string());
+            }
+        }
+    }
     report.headers_only = recipients.is_empty() && text.is_empty();
-    report.verdict = if let Some(r) = recipients.iter().find(|r| r.failed()) {
+    let from_text = recipients.is_empty();
+    let failed = || recipients.iter().filter(|r| r.failed());
+    report.verdict = if let Some(r) = failed()
+        .find(|r| !r.temporary())
+        .or_else(|| failed().next())
+    {
         report.evidence.push(format!(
             "delivery-status report: {} for {}",
             r.describe(),
@@ -254,7 +433,11 @@ pub(super) fn read(msg: &Message, head: &Head, known: &Known) -> Report {
         ));
         report.failed = Some(r.address.clone());
         report.reason = r.reason();
-        Verdict::Failed
+        if r.temporary() {
+            Verdict::Temporary
+        } else {
+            Verdict::Failed
+        }
     } else if let Some(r) = recipients.iter().find(|r| r.delayed()) {
         report
             .evidence
@@ -276,14 +459,18 @@ pub(super) fn read(msg: &Message, head: &Head, known: &Known) -> Report {
         for (phrase, mta, sense) in &hits {
             let what = match sense {
                 Sense::Delay => "delay notice",
+                Sense::Success => "success notice",
                 _ => "report text",
             };
             report.evidence.push(format!("{mta} {what}: \"{phrase}\""));
         }
-        if hits.iter().any(|(_, _, s)| *s == Sense::Delay) {
+        let any = |sense| hits.iter().any(|(_, _, s)| *s == sense);
+        if any(Sense::Delay) {
             Verdict::Delayed
-        } else if hits.iter().any(|(_, _, s)| *s == Sense::Failure) {
+        } else if any(Sense::Failure) {
             Verdict::Failed
+        } else if any(Sense::Success) {
+            Verdict::Delivered
         } else {
             signs.verdict()
         }
@@ -293,18 +480,104 @@ pub(super) fn read(msg: &Message, head: &Head, known: &Known) -> Report {
     report
         .original_ids
         .extend(head.references.iter().rev().cloned());
-    if report.verdict == Verdict::Failed {
-        if report.failed.is_none() {
-            report.failed = signs
-                .failed_recipients
-                .clone()
-                .or_else(|| text.failed_address(head, known, &report.original_ids));
-        }
-        if report.reason.is_none() {
-            report.reason = text.reason();
+    if report.verdict == Verdict::Failed && from_text {
+        report.failed = text
+            .forwarded_from()
+            .or_else(|| signs.failed_recipients.clone())
+            .or_else(|| text.failed_address(head, known, &report.original_ids));
+        report.reason = text.reason();
+        if let Some(why) = text.temporary(report.reason.as_deref()) {
+            report
+                .evidence
+                .push(format!("the report says it may pass: {why}"));
+            report.verdict = Verdict::Temporary;
+            report.reason.get_or_insert(why);
         }
     }
     report
+}
+
+/// A status code (5.1.1) that means the failure may pass: class 4, or a
+/// full mailbox (X.2.2).
+fn temporary_code(code: &str) -> bool {
+    code.starts_with('4') || code.get(1..).is_some_and(|c| c.starts_with(".2.2"))
+}
+
+/// Amazon SES's bounce and delivery notifications, sent as JSON (through
+/// Amazon SNS, or as the event itself): the recipients as delivery-status
+/// blocks, and the Message-IDs of the message it is about.
+fn ses_event(text: &str) -> Option<(Vec<Recipient>, Vec<String>)> {
+    use serde_json::Value;
+    let json = text.trim_start();
+    if !json.starts_with('{') {
+        return None;
+    }
+    let outer = serde_json::Deserializer::from_str(json)
+        .into_iter::<Value>()
+        .next()?
+        .ok()?;
+    let event: Value = match outer.get("Message").and_then(Value::as_str) {
+        Some(inner) => serde_json::from_str(inner).ok()?,
+        None => outer,
+    };
+    let kind = event
+        .get("notificationType")
+        .or_else(|| event.get("eventType"))
+        .and_then(Value::as_str)?;
+    let str_of = |v: &Value, k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let recipients = match kind {
+        "Bounce" => {
+            let bounce = event.get("bounce")?;
+            let transient = str_of(bounce, "bounceType") != "Permanent";
+            bounce
+                .get("bouncedRecipients")?
+                .as_array()?
+                .iter()
+                .map(|r| Recipient {
+                    address: str_of(r, "emailAddress").to_ascii_lowercase(),
+                    action: "failed".to_string(),
+                    status: str_of(r, "status"),
+                    diagnostic: str_of(r, "diagnosticCode"),
+                    transient,
+                })
+                .collect()
+        }
+        "Delivery" => event
+            .get("delivery")?
+            .get("recipients")?
+            .as_array()?
+            .iter()
+            .filter_map(Value::as_str)
+            .map(|a| Recipient {
+                address: a.to_ascii_lowercase(),
+                action: "delivered".to_string(),
+                ..Recipient::default()
+            })
+            .collect(),
+        _ => return None,
+    };
+    let mail = event.get("mail");
+    let ids = mail
+        .and_then(|m| m.get("commonHeaders"))
+        .map(|h| str_of(h, "messageId"))
+        .into_iter()
+        .chain(
+            mail.and_then(|m| m.get("headers"))
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|h| str_of(h, "name").eq_ignore_ascii_case("message-id"))
+                .map(|h| str_of(h, "value")),
+        )
+        .filter(|id| id.contains('@'))
+        .map(|id| strip_id(&id))
+        .collect();
+    Some((recipients, ids))
 }
 
 /// One recipient's block of a delivery-status part.
@@ -314,11 +587,28 @@ struct Recipient {
     action: String,
     status: String,
     diagnostic: String,
+    /// Said to be temporary by the report itself (Amazon SES's "Transient").
+    transient: bool,
 }
 
 impl Recipient {
     fn failed(&self) -> bool {
         self.action == "failed" || self.status.starts_with('5')
+    }
+
+    /// A failure that may pass: a class-4 or mailbox-full status (from the
+    /// Status field, else the diagnostic), or words that say so.
+    fn temporary(&self) -> bool {
+        let code = if self.status.is_empty() {
+            status_code_at(self.diagnostic.as_bytes())
+                .map(|(at, len)| &self.diagnostic[at..at + len])
+        } else {
+            Some(self.status.as_str())
+        };
+        let diagnostic = self.diagnostic.to_ascii_lowercase();
+        self.transient
+            || code.is_some_and(temporary_code)
+            || TEMPORARY.iter().any(|p| diagnostic.contains(p))
     }
 
     fn delayed(&self) -> bool {
@@ -518,6 +808,65 @@ impl Text {
     fn reason(&self) -> Option<String> {
         status_reason(&self.text)
     }
+
+    /// Delivery-status fields written in the text itself (Amazon SES sends
+    /// them so): a recipient's block starts where a field repeats.
+    fn dsn_fields(&self) -> Vec<Recipient> {
+        let mut found: Vec<Recipient> = Vec::new();
+        if !self.lower.contains("final-recipient:") {
+            return found;
+        }
+        let mut r = Recipient::default();
+        for line in self.text.lines() {
+            let Some((name, value)) = line.split_once(':') else {
+                continue;
+            };
+            let value = value.trim();
+            let name = name.to_ascii_lowercase();
+            let taken = match name.as_str() {
+                "final-recipient" => &r.address,
+                "action" => &r.action,
+                "status" => &r.status,
+                "diagnostic-code" => &r.diagnostic,
+                _ => continue,
+            };
+            if !taken.is_empty() {
+                found.push(std::mem::take(&mut r));
+            }
+            match name.as_str() {
+                "final-recipient" => r.address = address_field(value),
+                "action" => r.action = value.to_ascii_lowercase(),
+                "status" => r.status = value.to_string(),
+                _ => r.diagnostic = value.to_string(),
+            }
+        }
+        found.push(r);
+        found.retain(|r| r.address.contains('@'));
+        found
+    }
+
+    /// The address a forwarded one was made from (Exim's "(generated from
+    /// a@b)"): the one we wrote to.
+    fn forwarded_from(&self) -> Option<String> {
+        let at = self.lower.find("(generated from ")?;
+        let end = floor_boundary(&self.lower, at + 200);
+        addresses(&self.lower[at..end]).next()
+    }
+
+    /// Why a failure report reads as one that may pass: its status code,
+    /// else the words that say so.
+    fn temporary(&self, reason: Option<&str>) -> Option<String> {
+        let code = reason
+            .and_then(|r| r.split(' ').next())
+            .filter(|c| temporary_code(c));
+        match code {
+            Some(code) => Some(format!("status {code}")),
+            None => TEMPORARY
+                .iter()
+                .find(|p| self.lower.contains(*p))
+                .map(|p| format!("\"{p}\"")),
+        }
+    }
 }
 
 /// "… said: 550 5.1.1 <a@b>: User unknown" → "5.1.1 User unknown": the
@@ -533,11 +882,16 @@ fn status_reason(text: &str) -> Option<String> {
             rest = rest[end + 1..].trim_start_matches([':', '.']).trim_start();
         }
     }
+    // What closes the code's brackets: Exchange 2003's "<host #5.1.1>",
+    // qmail's "(#5.1.1)".
+    let rest = rest.trim_start_matches(['>', ')', ']']);
     let mut rest = rest.trim_end_matches(|c: char| c.is_whitespace() || c == '\'' || c == '"');
-    if !rest.contains('(') {
-        rest = rest.trim_end_matches(')');
+    for (open, close) in [('(', ')'), ('[', ']')] {
+        if !rest.contains(open) {
+            rest = rest.trim_end_matches(close);
+        }
     }
-    Some(shorten(&format!("{code} {rest}")))
+    Some(shorten(format!("{code} {rest}").trim()))
 }
 
 /// Where the first status code ("5.1.1", "5.1.10", "4.4.7") starts, and
