@@ -86,13 +86,17 @@ pub fn execute(args: &DraftArgs, ws: &Workspace, out: &mut dyn Write) -> Result<
             &format!("a {} draft", template.name),
         ));
     } else {
+        // Buffered: a terminal's stdout writes each line on its own.
+        let mut buf = std::io::BufWriter::with_capacity(1 << 16, &mut *out);
         for d in &drafts {
-            writeln!(out, "To: {} <{}>", d.contact.name, d.contact.email)?;
-            writeln!(out, "Subject: {}", d.rendered.subject)?;
-            writeln!(out)?;
-            write!(out, "{}", crate::message::wrap(&d.rendered.body, 72))?;
-            writeln!(out, "{}", "─".repeat(72))?;
+            writeln!(buf, "To: {} <{}>", d.contact.name, d.contact.email)?;
+            writeln!(buf, "Subject: {}", d.rendered.subject)?;
+            writeln!(buf)?;
+            write!(buf, "{}", crate::message::wrap(&d.rendered.body, 72))?;
+            writeln!(buf, "{}", "─".repeat(72))?;
         }
+        buf.flush()?;
+        drop(buf);
         writeln!(
             out,
             "{} drafts from {}",
