@@ -869,7 +869,10 @@ fn check_about(root: &Path, user: &str, expect: usize, slack: usize) -> Measured
         .and_then(|s| s.rsplit(['(', ' ']).next())
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("{user}: unexpected check output: {last}"));
-    assert!(read.abs_diff(expect) <= slack, "{user}: read {read}, expected {expect}: {last}");
+    assert!(
+        read.abs_diff(expect) <= slack,
+        "{user}: read {read}, expected {expect}: {last}"
+    );
     m
 }
 

@@ -34,7 +34,10 @@ fn main() {
         ours.push(t.elapsed().as_secs_f64());
         assert!(out.status.success());
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(text.contains(&format!("{n} drafts from")), "outreach drafted all");
+        assert!(
+            text.contains(&format!("{n} drafts from")),
+            "outreach drafted all"
+        );
 
         let t = Instant::now();
         let out = Command::new(&mailmerge)

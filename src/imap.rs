@@ -57,6 +57,80 @@ pub enum Special {
     Drafts,
 }
 
+impl Special {
+    /// The SPECIAL-USE attribute (RFC 6154) that marks it.
+    pub fn attribute(self) -> &'static str {
+        match self {
+            Special::Sent => "\\Sent",
+            Special::Drafts => "\\Drafts",
+        }
+    }
+
+    /// The names clients and servers give it, most common first, for
+    /// servers that mark no folder: Outlook and Exchange say "Sent Items",
+    /// Apple Mail "Sent Messages", Gmail "[Gmail]/Sent Mail" (or
+    /// "[Google Mail]/…" in some countries).
+    pub fn well_known_names(self) -> &'static [&'static str] {
+        match self {
+            Special::Sent => &[
+                "Sent",
+                "Sent Items",
+                "Sent Messages",
+                "Sent Mail",
+                "[Gmail]/Sent Mail",
+                "[Google Mail]/Sent Mail",
+            ],
+            Special::Drafts => &["Drafts", "Draft", "[Gmail]/Drafts", "[Google Mail]/Drafts"],
+        }
+    }
+}
+
+/// How a special folder was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FoundBy {
+    /// The server marks it with the SPECIAL-USE attribute.
+    Marked,
+    /// No folder is marked; this one has a well-known name.
+    Name,
+}
+
+/// The `which` folder in a folder list (name, attributes): the one the
+/// server marks, else the first well-known name that exists, at the top
+/// level or just below INBOX (as servers with an "INBOX." namespace, such
+/// as Cyrus and Courier, name it), compared without regard to case.
+pub fn find_special(
+    folders: &[(String, Vec<String>)],
+    which: Special,
+) -> Option<(String, FoundBy)> {
+    let want = which.attribute();
+    if let Some((name, _)) = folders
+        .iter()
+        .find(|(_, attrs)| attrs.iter().any(|a| a.eq_ignore_ascii_case(want)))
+    {
+        return Some((name.clone(), FoundBy::Marked));
+    }
+    // "INBOX.Sent" or "INBOX/Sent" is "Sent" in the user's own namespace.
+    let plain = |name: &str| -> String {
+        match name.get(..6) {
+            Some(p) if p.eq_ignore_ascii_case("INBOX.") || p.eq_ignore_ascii_case("INBOX/") => {
+                name[6..].to_string()
+            }
+            _ => name.to_string(),
+        }
+    };
+    which.well_known_names().iter().find_map(|known| {
+        folders
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(known))
+            .or_else(|| {
+                folders
+                    .iter()
+                    .find(|(name, _)| plain(name).eq_ignore_ascii_case(known))
+            })
+            .map(|(name, _)| (name.clone(), FoundBy::Name))
+    })
+}
+
 pub struct Imap {
     session: ::imap::Session<Stream>,
     /// The account's own `sent_folder` and `drafts_folder`, which win over
@@ -184,20 +258,17 @@ impl Imap {
     }
 
     /// The Sent or Drafts folder: the one outreach.yaml names, else the
-    /// one the server marks with SPECIAL-USE, if any.
+    /// one the server marks with SPECIAL-USE, else one with a well-known
+    /// name (see `find_special`), if any.
     pub fn special(&mut self, which: Special) -> Result<Option<String>> {
-        let (configured, want) = match which {
-            Special::Sent => (&self.sent_folder, "\\Sent"),
-            Special::Drafts => (&self.drafts_folder, "\\Drafts"),
+        let configured = match which {
+            Special::Sent => &self.sent_folder,
+            Special::Drafts => &self.drafts_folder,
         };
         if let Some(name) = configured {
             return Ok(Some(name.clone()));
         }
-        Ok(self
-            .folders()?
-            .into_iter()
-            .find(|(_, attrs)| attrs.iter().any(|a| a == want))
-            .map(|(name, _)| name))
+        Ok(find_special(&self.folders()?, which).map(|(name, _)| name))
     }
 
     /// Adds a message to `mailbox` with the given flags.
@@ -373,5 +444,96 @@ impl Imap {
     pub fn logout(mut self) -> Result<()> {
         self.session.logout()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(items: &[(&str, &[&str])]) -> Vec<(String, Vec<String>)> {
+        items
+            .iter()
+            .map(|(n, a)| (n.to_string(), a.iter().map(|s| s.to_string()).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn a_marked_folder_wins_over_any_name() {
+        let l = list(&[
+            ("INBOX", &[]),
+            ("Sent", &[]),
+            ("Gesendet", &["\\Sent"]),
+            ("Drafts", &[]),
+        ]);
+        assert_eq!(
+            find_special(&l, Special::Sent),
+            Some(("Gesendet".into(), FoundBy::Marked))
+        );
+        assert_eq!(
+            find_special(&l, Special::Drafts),
+            Some(("Drafts".into(), FoundBy::Name))
+        );
+    }
+
+    #[test]
+    fn without_special_use_each_well_known_sent_name_is_found() {
+        for name in [
+            "Sent",
+            "Sent Items",
+            "Sent Messages",
+            "Sent Mail",
+            "[Gmail]/Sent Mail",
+            "[Google Mail]/Sent Mail",
+            "INBOX.Sent",
+            "INBOX.Sent Items",
+            "INBOX/Sent Messages",
+            "sent items",
+        ] {
+            let l = list(&[
+                ("INBOX", &[]),
+                ("Archive", &[]),
+                (name, &[]),
+                ("Trash", &[]),
+            ]);
+            assert_eq!(
+                find_special(&l, Special::Sent),
+                Some((name.to_string(), FoundBy::Name)),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_most_common_name_wins_and_a_lookalike_is_not_taken() {
+        let l = list(&[("Sent Messages", &[]), ("Sent Items", &[]), ("Sent", &[])]);
+        assert_eq!(find_special(&l, Special::Sent).unwrap().0, "Sent");
+        let l = list(&[("Sent Messages", &[]), ("INBOX.Sent Items", &[])]);
+        assert_eq!(
+            find_special(&l, Special::Sent).unwrap().0,
+            "INBOX.Sent Items"
+        );
+        let l = list(&[
+            ("INBOX", &[]),
+            ("Sentinel", &[]),
+            ("Old/Sent", &[]),
+            ("INBOXSent", &[]),
+        ]);
+        assert_eq!(find_special(&l, Special::Sent), None);
+        let l = list(&[("[Gmail]/Drafts", &[]), ("[Gmail]/All Mail", &["\\All"])]);
+        assert_eq!(
+            find_special(&l, Special::Drafts).unwrap().0,
+            "[Gmail]/Drafts"
+        );
+    }
+
+    #[test]
+    fn special_use_attributes_match_in_any_case() {
+        // Cyrus sends "\sent", Dovecot "\Sent".
+        let l = list(&[("INBOX.Outbox", &["\\sent"])]);
+        assert_eq!(
+            find_special(&l, Special::Sent),
+            Some(("INBOX.Outbox".into(), FoundBy::Marked))
+        );
     }
 }

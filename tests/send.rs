@@ -1,10 +1,11 @@
-//! `outreach send` against the real Postfix and Dovecot.
+//! `outreach send` against the real Postfix, and Dovecot or Cyrus for the
+//! Sent folder.
 
 use std::process::{Child, Command, Stdio};
 
 use outreach::journal::{Journal, State};
 
-use crate::util::stack::{self, copies, wait_for, Stack};
+use crate::util::stack::{self, copies, per_server, wait_for, Server, Stack};
 use crate::util::{assert_has, text, Workspace};
 
 /// A workspace sending as a fresh user to `n` catch-all contacts, with one
@@ -45,11 +46,9 @@ fn count(ws: &Workspace, state: State) -> usize {
     journal(ws).in_state(state).unwrap().len()
 }
 
-#[test]
-fn a_batch_arrives_once_and_a_rerun_sends_nothing() {
+fn a_batch_arrives_once_and_a_rerun_sends_nothing(s: &Stack) {
     let _g = stack::shared();
-    let s = Stack::get();
-    let (ws, user, password) = mail_workspace(&s, "batch", 20, &[]);
+    let (ws, user, password) = mail_workspace(s, "batch", 20, &[]);
     let out = send_cmd(&ws, &password, &[]).output().unwrap();
     assert!(
         out.status.success(),
@@ -73,7 +72,7 @@ fn a_batch_arrives_once_and_a_rerun_sends_nothing() {
 
     // A copy of each is in the sender's Sent folder, marked read.
     let mut own = s.login(&user, &password);
-    assert_eq!(copies(&mut own, "Sent", &ids, 10), vec![1; 20]);
+    assert_eq!(copies(&mut own, &s.sent(), &ids, 10), vec![1; 20]);
 
     let out = send_cmd(&ws, &password, &[]).output().unwrap();
     assert!(out.status.success());
@@ -145,6 +144,106 @@ fn an_untrusted_certificate_sends_nothing() {
     let err = text(&out.stderr).to_lowercase();
     assert_has(&err, "certificate");
     assert!(journal(&ws).messages().unwrap().is_empty());
+}
+
+/// A message whose send was cut off after the server took it (the process
+/// killed before it could record that) is uncertain; the next send finds it
+/// in the Sent folder and records it as sent, and sends nothing again. One
+/// that is not there stays uncertain.
+fn an_uncertain_message_in_the_sent_folder_is_settled(s: &Stack) {
+    let _g = stack::shared();
+    let (ws, user, password) = mail_workspace(s, "settle", 2, &[]);
+    let out = send_cmd(&ws, &password, &[]).output().unwrap();
+    assert_has(&text(&out.stdout), "2 sent, 0 failed");
+    let sent = journal(&ws).in_state(State::Sent).unwrap();
+    let ids: Vec<String> = sent.iter().map(|m| m.message_id.clone()).collect();
+    let mut own = s.login(&user, &password);
+    assert_eq!(copies(&mut own, &s.sent(), &ids, 10), vec![1, 1]);
+    // Both back to `sending`, as a killed run leaves them; the second's
+    // copy never reached the Sent folder (its Message-ID is not there).
+    let db = rusqlite::Connection::open(ws.path().join(".outreach/journal.sqlite")).unwrap();
+    db.execute("UPDATE messages SET state = 'sending', sent_at = NULL", [])
+        .unwrap();
+    db.execute(
+        "UPDATE messages SET message_id = 'lost.' || message_id WHERE id = ?1",
+        [sent[1].id],
+    )
+    .unwrap();
+    drop(db);
+
+    let out = send_cmd(&ws, &password, &[]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert_has(&err, "marked uncertain");
+    assert_has(&err, "1 uncertain message(s) found in the Sent folder");
+    assert_has(&text(&out.stdout), "0 to send");
+    let j = journal(&ws);
+    assert_eq!(j.get(sent[0].id).unwrap().unwrap().state, State::Sent);
+    assert_eq!(j.get(sent[1].id).unwrap().unwrap().state, State::Uncertain);
+    assert_eq!(j.messages().unwrap().len(), 2);
+    assert_eq!(copies(&mut s.catchall(), "INBOX", &ids, 30), vec![1, 1]);
+}
+
+/// Where the server marks no Sent folder, the copies go to the folder with
+/// a well-known name, and `check` and the settling of uncertain messages
+/// read it there. Cyrus lets a user take the SPECIAL-USE mark off a folder
+/// (Dovecot's marks come from its configuration), so this runs on Cyrus.
+#[test]
+fn without_special_use_the_sent_folder_is_found_by_its_name() {
+    let _g = stack::shared();
+    let s = Stack::on(Server::Cyrus);
+    for name in ["Sent Items", "Sent Messages"] {
+        let (ws, user, password) = mail_workspace(&s, "named", 1, &[]);
+        let folder = s.folder(name);
+        s.raw_imap(
+            &user,
+            &password,
+            &[
+                &format!("RENAME \"{}\" \"{folder}\"", s.sent()),
+                &format!("SETMETADATA \"{folder}\" (/private/specialuse NIL)"),
+            ],
+        );
+        let doctor = ws
+            .command(&["doctor"])
+            .env("OUTREACH_SMTP_PASSWORD", &password)
+            .env("OUTREACH_IMAP_PASSWORD", &password)
+            .output()
+            .unwrap();
+        assert_has(
+            &text(&doctor.stdout),
+            format!("Sent folder: {folder} (by its name: the server marks none as \\Sent)"),
+        );
+        let out = send_cmd(&ws, &password, &[]).output().unwrap();
+        assert_has(&text(&out.stdout), "1 sent, 0 failed");
+        assert!(
+            !text(&out.stderr).contains("warning"),
+            "{}",
+            text(&out.stderr)
+        );
+        let id = journal(&ws).in_state(State::Sent).unwrap()[0]
+            .message_id
+            .clone();
+        let mut own = s.login(&user, &password);
+        let folders = own.folders().unwrap();
+        assert!(
+            folders.iter().all(|(n, a)| n != &folder || a.is_empty()),
+            "{folders:?}"
+        );
+        assert_eq!(copies(&mut own, &folder, &[id], 10), vec![1]);
+        let check = ws
+            .command(&["check", "--json"])
+            .env("OUTREACH_IMAP_PASSWORD", &password)
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+        let read: Vec<&str> = report["mailboxes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|b| b["mailbox"].as_str())
+            .collect();
+        assert!(read.contains(&folder.as_str()), "{report}");
+    }
 }
 
 fn sent_so_far(ws: &Workspace) -> usize {
@@ -249,7 +348,7 @@ fn killed_mid_batch_and_rerun_sends_each_once() {
         .map(|m| m.message_id.clone())
         .collect();
     let mut own = s.login(&user, &password);
-    assert_eq!(copies(&mut own, "Sent", &sent, 10), vec![1; sent.len()]);
+    assert_eq!(copies(&mut own, &s.sent(), &sent, 10), vec![1; sent.len()]);
     assert!(journal(&ws).pending_copies().unwrap().is_empty());
 }
 
@@ -298,3 +397,8 @@ fn postfix_stopped_mid_batch_the_rest_go_next_run() {
     assert_has(&text(&rerun.stdout), format!("{left} sent"));
     assert_once(&s, &ws, n, 2);
 }
+
+per_server!(
+    a_batch_arrives_once_and_a_rerun_sends_nothing,
+    an_uncertain_message_in_the_sent_folder_is_settled,
+);

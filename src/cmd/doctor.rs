@@ -8,7 +8,7 @@ use clap::Args;
 
 use crate::account;
 use crate::config::{Account, Security, Service};
-use crate::imap::Imap;
+use crate::imap::{find_special, FoundBy, Imap, Special};
 use crate::smtp::Smtp;
 use crate::workspace::Workspace;
 
@@ -127,24 +127,23 @@ fn folders(r: &mut Report, imap: &mut Imap, a: &Account) -> Result<()> {
         Ok(l) => l,
         Err(e) => return r.problem(&format!("listing folders: {e:#}")),
     };
-    let find = |attr: &str| {
-        list.iter()
-            .find(|(_, attrs)| attrs.iter().any(|x| x == attr))
-            .map(|(n, _)| n.clone())
-    };
-    for (label, attr, configured, key) in [
-        ("Sent", "\\Sent", &a.sent_folder, "sent_folder"),
-        ("Drafts", "\\Drafts", &a.drafts_folder, "drafts_folder"),
+    for (label, which, configured, key) in [
+        ("Sent", Special::Sent, &a.sent_folder, "sent_folder"),
+        ("Drafts", Special::Drafts, &a.drafts_folder, "drafts_folder"),
     ] {
-        match (configured, find(attr)) {
+        let attr = which.attribute();
+        match (configured, find_special(&list, which)) {
             (Some(name), _) if list.iter().any(|(n, _)| n == name) => {
                 r.ok(&format!("{label} folder: {name} (from imap.{key})"))?
             }
             (Some(name), _) => r.problem(&format!(
                 "{label} folder: imap.{key} names `{name}`, which the server does not have"
             ))?,
-            (None, Some(name)) => r.ok(&format!(
+            (None, Some((name, FoundBy::Marked))) => r.ok(&format!(
                 "{label} folder: {name} (marked {attr} by the server)"
+            ))?,
+            (None, Some((name, FoundBy::Name))) => r.ok(&format!(
+                "{label} folder: {name} (by its name: the server marks none as {attr})"
             ))?,
             (None, None) => r.problem(&format!(
                 "{label} folder: the server marks none as {attr}; set imap.{key} in outreach.yaml"

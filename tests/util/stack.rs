@@ -1,6 +1,10 @@
 //! The real mail server started by `scripts/mailstack`, as the tests see
 //! it: addresses from MAILSTACK_* variables, a fresh user per test, and
 //! IMAP look-ups that poll with a deadline.
+//!
+//! There are two IMAP servers behind the one Postfix: Dovecot, and Cyrus
+//! (scripts/mailstack-imap2). A test written as `fn name(s: &Stack)` and
+//! named in `per_server!` runs against each: `name::dovecot`, `name::cyrus`.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -25,7 +29,37 @@ pub fn exclusive() -> RwLockWriteGuard<'static, ()> {
     SERVER.write().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Which IMAP server a `Stack` logs in to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Server {
+    /// Dovecot 2.3: folders at the top level ("Sent"), "/" separator.
+    Dovecot,
+    /// Cyrus 3.6 set up as Debian does: folders below INBOX
+    /// ("INBOX.Sent"), "." separator.
+    Cyrus,
+}
+
+/// Runs each test body `fn name(s: &Stack)` once per IMAP server, as the
+/// tests `name::dovecot` and `name::cyrus`.
+macro_rules! per_server {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use $crate::util::stack::{Server, Stack};
+            #[test]
+            fn dovecot() {
+                super::$name(&Stack::on(Server::Dovecot))
+            }
+            #[test]
+            fn cyrus() {
+                super::$name(&Stack::on(Server::Cyrus))
+            }
+        }
+    )*};
+}
+pub(crate) use per_server;
+
 pub struct Stack {
+    pub server: Server,
     pub host: String,
     pub submission: u16,
     pub smtps: u16,
@@ -63,7 +97,44 @@ impl Stack {
             catchall_user: var("MAILSTACK_CATCHALL_USER"),
             catchall_password: var("MAILSTACK_CATCHALL_PASSWORD"),
             script: var("MAILSTACK_SCRIPT").into(),
+            server: Server::Dovecot,
         }
+    }
+
+    /// The stack, with IMAP (and the users made by `new_user`) on `server`.
+    /// SMTP is Postfix's either way, and the contacts stay in Dovecot's
+    /// catch-all.
+    pub fn on(server: Server) -> Stack {
+        let mut s = Stack::get();
+        if server == Server::Cyrus {
+            s.server = server;
+            s.host = var("MAILSTACK_IMAP2_HOST");
+            s.imap = var("MAILSTACK_IMAP2_IMAP_PORT").parse().unwrap();
+            s.imaps = var("MAILSTACK_IMAP2_IMAPS_PORT").parse().unwrap();
+            s.ca = var("MAILSTACK_IMAP2_CA").into();
+            s.domain = var("MAILSTACK_IMAP2_DOMAIN");
+            s.script = var("MAILSTACK_IMAP2_SCRIPT").into();
+        }
+        s
+    }
+
+    /// The full name of the user's folder `name` ("Sent", "Sent Items")
+    /// on this server.
+    pub fn folder(&self, name: &str) -> String {
+        match self.server {
+            Server::Dovecot => name.to_string(),
+            Server::Cyrus => format!("INBOX.{name}"),
+        }
+    }
+
+    /// The Sent folder of a new user.
+    pub fn sent(&self) -> String {
+        self.folder("Sent")
+    }
+
+    /// The Drafts folder of a new user.
+    pub fn drafts(&self) -> String {
+        self.folder("Drafts")
     }
 
     /// Postfix's log, where each accepted message's Message-ID is named.
@@ -111,8 +182,9 @@ impl Stack {
         .expect("IMAP login")
     }
 
+    /// The catch-all mailbox, Dovecot's whichever server this stack is on.
     pub fn catchall(&self) -> Imap {
-        self.login(&self.catchall_user, &self.catchall_password)
+        Stack::get().login(&self.catchall_user, &self.catchall_password)
     }
 
     /// The outreach.yaml `smtp:` + `imap:` sections for `user`.
@@ -164,6 +236,7 @@ impl Stack {
 
     /// Runs doveadm against the stack's Dovecot.
     pub fn doveadm(&self, args: &[&str]) -> String {
+        assert_eq!(self.server, Server::Dovecot, "doveadm is Dovecot's");
         let out = Command::new(&self.script)
             .arg("doveadm")
             .args(args)
@@ -221,4 +294,42 @@ pub fn copies(imap: &mut Imap, mailbox: &str, ids: &[String], secs: u64) -> Vec<
         counts[i] = imap.find_message_id(mailbox, id).unwrap().len();
     }
     counts
+}
+
+impl Stack {
+    /// Logs in as `user` over implicit TLS and sends each of `commands`,
+    /// which must succeed: for what outreach itself never does to a
+    /// mailbox (renaming folders, taking a SPECIAL-USE mark off).
+    pub fn raw_imap(&self, user: &str, password: &str, commands: &[&str]) {
+        use std::io::{BufRead, BufReader, Write};
+        let tcp = std::net::TcpStream::connect((self.host.as_str(), self.imaps)).unwrap();
+        tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let config = outreach::account::tls_config(Some(&self.ca)).unwrap();
+        let name = rustls::pki_types::ServerName::try_from(self.host.clone()).unwrap();
+        let conn = rustls::ClientConnection::new(config, name).unwrap();
+        let mut tls = BufReader::new(rustls::StreamOwned::new(conn, tcp));
+        let mut line = String::new();
+        tls.read_line(&mut line).unwrap();
+        assert!(line.starts_with("* OK"), "greeting: {line}");
+        let login = format!("LOGIN \"{user}\" \"{password}\"");
+        for (i, cmd) in std::iter::once(login.as_str())
+            .chain(commands.iter().copied())
+            .enumerate()
+        {
+            let tag = format!("r{i}");
+            write!(tls.get_mut(), "{tag} {cmd}\r\n").unwrap();
+            tls.get_mut().flush().unwrap();
+            loop {
+                line.clear();
+                assert!(
+                    tls.read_line(&mut line).unwrap() > 0,
+                    "{cmd}: connection closed"
+                );
+                if let Some(status) = line.strip_prefix(&format!("{tag} ")) {
+                    assert!(status.starts_with("OK"), "{cmd}: {status}");
+                    break;
+                }
+            }
+        }
+    }
 }
