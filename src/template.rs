@@ -201,6 +201,9 @@ impl Templates {
 
     /// The first field in `template.requires` that the contact lacks.
     pub fn missing_requirement(&self, template: &Template, contact: &Contact) -> Option<String> {
+        if template.requires.is_empty() {
+            return None;
+        }
         let data = serde_json::to_value(contact).unwrap_or_default();
         template
             .requires
