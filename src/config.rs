@@ -403,7 +403,11 @@ impl Config {
                     format!("{section}.password: passwords are never read from outreach.yaml; set `password_command` (e.g. `pass show mail`) or the environment variable {var}"),
                 ));
             }
-            let other = if section == "smtp" { &self.imap } else { &self.smtp };
+            let other = if section == "smtp" {
+                &self.imap
+            } else {
+                &self.smtp
+            };
             for why in crate::oauth::check_account(account, other.as_ref()) {
                 problems.push(Problem::error(place.clone(), format!("{section}: {why}")));
             }

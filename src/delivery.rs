@@ -529,7 +529,11 @@ impl<'a> SentCopy<'a> {
 
     fn try_file(&mut self, raw: &[u8]) -> Result<()> {
         // An OAuth session is renewed before its token expires.
-        if self.conn.as_ref().is_some_and(|(imap, _)| imap.renewal_due()) {
+        if self
+            .conn
+            .as_ref()
+            .is_some_and(|(imap, _)| imap.renewal_due())
+        {
             if let Some((imap, _)) = self.conn.take() {
                 let _ = imap.logout();
             }

@@ -164,7 +164,9 @@ fn authenticate(
                     source.remedy()
                 );
             }
-            Err((e, _)) => return Err(e).with_context(|| format!("logging in to the IMAP server {host}")),
+            Err((e, _)) => {
+                return Err(e).with_context(|| format!("logging in to the IMAP server {host}"))
+            }
         }
     }
 }

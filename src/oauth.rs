@@ -17,7 +17,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use base64::Engine as _;
-use percent_encoding::{percent_decode_str, utf8_percent_encode, NON_ALPHANUMERIC};
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::Value;
 
 use crate::config::{Account, Auth, Config, Provider, Service};
@@ -199,9 +199,8 @@ impl Client {
         })?;
         let tenant = pick(|x| x.tenant.as_ref()).unwrap_or_else(|| "common".into());
         let p = setting(a, other, |x| x.provider.as_ref()).map(|p| preset(*p));
-        let from_preset = |f: fn(&Preset) -> &'static str| {
-            p.as_ref().map(|p| f(p).replace("{tenant}", &tenant))
-        };
+        let from_preset =
+            |f: fn(&Preset) -> &'static str| p.as_ref().map(|p| f(p).replace("{tenant}", &tenant));
         let token_url = pick(|x| x.token_url.as_ref())
             .or_else(|| from_preset(|p| p.token_url))
             .with_context(|| format!("the {section} account needs `provider` or `token_url`"))?;
@@ -429,6 +428,54 @@ impl Client {
     }
 }
 
+/// The built-in logins of the accounts (only `only`'s, when given), one
+/// per stored token, each with the sections it serves: an SMTP and an
+/// IMAP account of the same user and client share one.
+pub fn logins(
+    config: &Config,
+    root: &Path,
+    only: Option<Service>,
+) -> Result<Vec<(Vec<&'static str>, Client)>> {
+    let mut out: Vec<(Vec<&'static str>, Client)> = Vec::new();
+    let mut with_command = Vec::new();
+    for service in [Service::Smtp, Service::Imap] {
+        let (Some(a), _) = accounts(config, service) else {
+            continue;
+        };
+        if a.auth != Auth::Oauth2 {
+            continue;
+        }
+        if a.token_command.is_some() {
+            if only.is_none_or(|o| o == service) {
+                with_command.push(section(service));
+            }
+            continue;
+        }
+        let client = Client::new(config, root, service)?;
+        match out
+            .iter_mut()
+            .find(|(_, c)| c.store.key() == client.store.key())
+        {
+            Some((sections, _)) => sections.push(client.section),
+            None => out.push((vec![client.section], client)),
+        }
+    }
+    if let Some(o) = only {
+        out.retain(|(sections, _)| sections.contains(&section(o)));
+    }
+    if out.is_empty() {
+        match (only, with_command.is_empty()) {
+            (_, false) => bail!(
+                "the {} account gets its tokens from `token_command`: log in with that tool",
+                with_command.join(" and ")
+            ),
+            (Some(s), true) => bail!("the {} account does not use `auth: oauth2`", section(s)),
+            (None, true) => bail!("no account in outreach.yaml uses `auth: oauth2`"),
+        }
+    }
+    Ok(out)
+}
+
 /// An HTTPS agent trusting the public roots, or only `ca_file` when one
 /// is given.
 fn agent(ca_file: Option<&Path>, timeout: Duration) -> Result<ureq::Agent> {
@@ -479,15 +526,22 @@ pub fn pkce_challenge(verifier: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref())
 }
 
+/// All but RFC 3986's unreserved characters.
+const QUERY: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// `base` with `params` added as its query.
 pub fn with_query(base: &str, params: &[(&str, &str)]) -> String {
     let mut url = base.to_string();
     let mut sep = if base.contains('?') { '&' } else { '?' };
     for (k, v) in params {
         url.push(sep);
-        url.push_str(&utf8_percent_encode(k, NON_ALPHANUMERIC).to_string());
+        url.push_str(&utf8_percent_encode(k, QUERY).to_string());
         url.push('=');
-        url.push_str(&utf8_percent_encode(v, NON_ALPHANUMERIC).to_string());
+        url.push_str(&utf8_percent_encode(v, QUERY).to_string());
         sep = '&';
     }
     url
@@ -573,7 +627,9 @@ fn answer_redirect(mut stream: TcpStream, state: &str) -> Result<Option<Result<S
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let (result, page) = match (get("code"), get("error")) {
         (None, None) => {
-            let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            let _ = stream.write_all(
+                b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
             return Ok(None);
         }
         (_, Some(err)) => {
@@ -584,7 +640,9 @@ fn answer_redirect(mut stream: TcpStream, state: &str) -> Result<Option<Result<S
             )
         }
         (Some(_), None) if get("state").as_deref() != Some(state) => (
-            Err(anyhow!("the browser's answer does not belong to this login (state differs)")),
+            Err(anyhow!(
+                "the browser's answer does not belong to this login (state differs)"
+            )),
             "This answer does not belong to the login under way.",
         ),
         (Some(code), None) => (Ok(code), "Logged in. You can close this tab."),
@@ -832,11 +890,7 @@ impl Source {
                 command,
                 timeout,
             } => Token {
-                secret: run_secret_command(
-                    command,
-                    &format!("{section} token_command"),
-                    *timeout,
-                )?,
+                secret: run_secret_command(command, &format!("{section} token_command"), *timeout)?,
                 obtained: SystemTime::now(),
                 expires: None,
             },
@@ -920,13 +974,16 @@ mod tests {
 
     #[test]
     fn a_token_is_renewed_a_minute_early_or_a_quarter_of_a_short_life() {
-        let g = parse_grant(200, &json!({"access_token": "a", "expires_in": 3600}), at(0))
-            .unwrap();
+        let g = parse_grant(
+            200,
+            &json!({"access_token": "a", "expires_in": 3600}),
+            at(0),
+        )
+        .unwrap();
         assert_eq!(g.token.renew_at(), Some(at(3540)));
         assert!(g.token.usable(at(3539)));
         assert!(!g.token.usable(at(3540)));
-        let g = parse_grant(200, &json!({"access_token": "a", "expires_in": "8"}), at(0))
-            .unwrap();
+        let g = parse_grant(200, &json!({"access_token": "a", "expires_in": "8"}), at(0)).unwrap();
         assert_eq!(g.token.renew_at(), Some(at(6)));
         let g = parse_grant(200, &json!({"access_token": "a"}), at(0)).unwrap();
         assert!(g.token.usable(at(1 << 40)));
@@ -938,9 +995,13 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(e.to_string(), "invalid_grant (AADSTS70008: expired)");
-        let e = parse_grant(200, &json!({"access_token": "s3cret", "token_type": "mac"}), at(0))
-            .err()
-            .unwrap();
+        let e = parse_grant(
+            200,
+            &json!({"access_token": "s3cret", "token_type": "mac"}),
+            at(0),
+        )
+        .err()
+        .unwrap();
         assert!(!e.to_string().contains("s3cret"));
         assert!(parse_grant(502, &json!({}), at(0)).is_err());
         let t = parse_grant(200, &json!({"access_token": "s3cret"}), at(0))
@@ -972,8 +1033,14 @@ mod tests {
 
     #[test]
     fn queries_round_trip() {
-        let url = with_query("https://h/a?x=1", &[("redirect_uri", "http://127.0.0.1:5/"), ("scope", "a b")]);
-        assert_eq!(url, "https://h/a?x=1&redirect%5Furi=http%3A%2F%2F127%2E0%2E0%2E1%3A5%2F&scope=a%20b");
+        let url = with_query(
+            "https://h/a?x=1",
+            &[("redirect_uri", "http://127.0.0.1:5/"), ("scope", "a b")],
+        );
+        assert_eq!(
+            url,
+            "https://h/a?x=1&redirect_uri=http%3A%2F%2F127.0.0.1%3A5%2F&scope=a%20b"
+        );
         let p = query_params("/?code=c%2Fd+e&state=s&empty");
         assert_eq!(
             p,
@@ -1001,7 +1068,10 @@ mod tests {
         assert_eq!(a, store_key("a@b.org", "https://t", "c1", &s(&["y", "x"])));
         assert_ne!(a, store_key("a@b.org", "https://t", "c2", &s(&["x", "y"])));
         assert!(a.starts_with("a@b.org-"));
-        assert_eq!(store_key("a/../b", "t", "c", &[]).split('-').next(), Some("a_.._b"));
+        assert_eq!(
+            store_key("a/../b", "t", "c", &[]).split('-').next(),
+            Some("a_.._b")
+        );
     }
 
     #[test]
@@ -1014,6 +1084,9 @@ mod tests {
         assert!(e.to_string().contains("printed nothing"), "{e}");
         let e = run_secret_command("sleep 5", "x", Duration::from_millis(100)).unwrap_err();
         assert!(e.to_string().contains("did not finish"), "{e}");
-        assert_eq!(run_secret_command("printf 'ab \\ncd'", "x", t).unwrap(), "ab");
+        assert_eq!(
+            run_secret_command("printf 'ab \\ncd'", "x", t).unwrap(),
+            "ab"
+        );
     }
 }

@@ -177,8 +177,11 @@ impl Smtp {
                 Ok(r) if r.has_code(235) => return Ok(token.renew_at()),
                 // The error challenge: answer it to get the final reply.
                 Ok(r) if r.has_code(334) => {
-                    match conn.command(format!("{}\r\n", b64(crate::sasl::error_answer(mechanism)))) {
-                        Ok(r) => format!("{} {}", r.code(), r.message().collect::<Vec<_>>().join(" ")),
+                    match conn.command(format!("{}\r\n", b64(crate::sasl::error_answer(mechanism))))
+                    {
+                        Ok(r) => {
+                            format!("{} {}", r.code(), r.message().collect::<Vec<_>>().join(" "))
+                        }
                         Err(e) => describe(&e),
                     }
                 }
@@ -204,10 +207,7 @@ impl Smtp {
     pub fn reachable(&self) -> Result<(), String> {
         let mut slot = self.conn.borrow_mut();
         if slot.is_some() {
-            let due = self
-                .renew_at
-                .get()
-                .is_some_and(|r| SystemTime::now() >= r);
+            let due = self.renew_at.get().is_some_and(|r| SystemTime::now() >= r);
             if !due {
                 return Ok(());
             }

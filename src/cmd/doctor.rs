@@ -162,8 +162,8 @@ fn token(r: &mut Report, ws: &Workspace, section: &str, login: Option<&Login>) -
                         .duration_since(std::time::SystemTime::now())
                         .unwrap_or_default()
                         .as_secs();
-                    let local = chrono::DateTime::<chrono::Utc>::from(at)
-                        .with_timezone(&ws.config.zone());
+                    let local =
+                        chrono::DateTime::<chrono::Utc>::from(at).with_timezone(&ws.config.zone());
                     format!(
                         "expires in {} min (at {}), renewed as needed",
                         left / 60,
