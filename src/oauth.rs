@@ -1090,3 +1090,62 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod config_tests {
+    use crate::config::Config;
+
+    const ME: &str = "me:\n  name: Amina Yusuf\n  email: amina@example.org\n";
+
+    fn problems(accounts: &str) -> Vec<String> {
+        match Config::parse(&format!("{ME}{accounts}")) {
+            Ok(_) => Vec::new(),
+            Err(p) => p.iter().map(|p| p.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn oauth_settings_are_checked_where_they_are_written() {
+        assert!(problems("smtp:\n  host: h\n  username: a@b.org\n  auth: oauth2\n  token_command: oama access a@b.org\n").is_empty());
+        let p = problems("smtp:\n  host: h\n  username: a@b.org\n  auth: oauth2\n");
+        assert!(p[0].starts_with("outreach.yaml:4"), "{p:?}");
+        assert!(
+            p[0].contains("needs `token_command`, or `client_id`"),
+            "{p:?}"
+        );
+        let p = problems("smtp:\n  host: h\n  username: a@b.org\n  token_command: x\n");
+        assert!(
+            p[0].contains("`token_command` is used only with `auth: oauth2`"),
+            "{p:?}"
+        );
+        let p =
+            problems("smtp:\n  host: h\n  auth: oauth2\n  token_command: x\n  mechanism: plain\n");
+        assert!(!p.is_empty());
+        let p = problems("smtp:\n  host: h\n  username: a@b.org\n  auth: oauth2\n  client_id: c\n  token_url: http://example.org/token\n");
+        assert!(p[0].contains("must be https://"), "{p:?}");
+    }
+
+    #[test]
+    fn imap_takes_the_client_written_under_smtp_for_the_same_user() {
+        let smtp = "smtp:\n  host: h\n  username: a@b.org\n  auth: oauth2\n  provider: microsoft\n  client_id: c\n";
+        assert!(problems(&format!(
+            "{smtp}imap:\n  host: h\n  username: a@b.org\n  auth: oauth2\n"
+        ))
+        .is_empty());
+        let p = problems(&format!(
+            "{smtp}imap:\n  host: h\n  username: other@b.org\n  auth: oauth2\n"
+        ));
+        assert_eq!(p.len(), 1, "{p:?}");
+    }
+
+    #[test]
+    fn basic_auth_refusals_point_to_oauth2() {
+        use crate::account::oauth_hint;
+        assert!(oauth_hint(
+            "550 5.7.30 Basic authentication is not supported for Client Submission."
+        )
+        .is_some());
+        assert!(oauth_hint("534-5.7.9 Application-specific password required.").is_some());
+        assert!(oauth_hint("535 5.7.8 Error: authentication failed").is_none());
+    }
+}
