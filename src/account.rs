@@ -1,7 +1,8 @@
-//! Logging in to the configured accounts: the credentials (from an
-//! environment variable or a command, never from a file the tool reads,
-//! never in a log or an error), the TLS trust (public roots plus an
-//! optional `ca_file`), and the SMTP and IMAP sessions they open.
+//! Logging in to the configured accounts: the credentials (a password
+//! from an environment variable or a command, never from a file the tool
+//! reads, or an OAuth 2.0 access token from `oauth`; never in a log or an
+//! error), the TLS trust (public roots plus an optional `ca_file`), and
+//! the SMTP and IMAP sessions they open.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -12,25 +13,68 @@ use lettre::transport::smtp::client::{Certificate, TlsParameters};
 use rustls::pki_types::{pem::PemObject, CertificateDer};
 use rustls::{ClientConfig, RootCertStore};
 
-use crate::config::Account;
+use crate::config::{Account, Auth, Mechanism, Service};
 use crate::imap::Imap;
+use crate::oauth::Source;
 use crate::smtp::Smtp;
 use crate::workspace::Workspace;
+
+/// How a session logs in.
+pub enum Login {
+    Password(String),
+    /// SASL XOAUTH2 or OAUTHBEARER with a token from `source`.
+    OAuth {
+        mechanism: Mechanism,
+        source: Source,
+    },
+}
+
+impl Login {
+    /// The login the account for `service` is configured with (None for
+    /// an SMTP account without a username).
+    pub fn new(ws: &Workspace, service: Service) -> Result<Option<Login>> {
+        let section = crate::oauth::section(service);
+        let account = match service {
+            Service::Smtp => ws.config.smtp.as_ref(),
+            Service::Imap => ws.config.imap.as_ref(),
+        }
+        .with_context(|| format!("no {section} account in outreach.yaml"))?;
+        if account.username.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(match account.auth {
+            Auth::Password => Login::Password(password(account, section)?),
+            Auth::Oauth2 => Login::OAuth {
+                mechanism: account.mechanism,
+                source: Source::new(&ws.config, &ws.root, service)?,
+            },
+        }))
+    }
+
+    /// "password" or "OAuth 2.0 (XOAUTH2, token from token_command)".
+    pub fn describe(&self) -> String {
+        match self {
+            Login::Password(_) => "password".into(),
+            Login::OAuth { mechanism, source } => format!(
+                "OAuth 2.0 ({}, {})",
+                crate::sasl::name(*mechanism),
+                source.describe()
+            ),
+        }
+    }
+}
 
 /// Logs in to the configured SMTP account (None without one).
 pub fn smtp(ws: &Workspace) -> Result<Option<Smtp>> {
     let Some(account) = &ws.config.smtp else {
         return Ok(None);
     };
-    let password = match &account.username {
-        Some(_) => Some(password(account, "smtp")?),
-        None => None,
-    };
+    let login = Login::new(ws, Service::Smtp)?;
     Ok(Some(Smtp::connect(
         account,
         &ws.root,
         ws.config.domain(),
-        password,
+        login,
     )?))
 }
 
@@ -39,12 +83,12 @@ pub fn imap(ws: &Workspace) -> Result<Imap> {
     ImapLogin::of(ws)?.connect()
 }
 
-/// What an IMAP login needs, credentials fetched: it can be handed to
-/// another thread and used there, and again after a dropped connection.
+/// What an IMAP login needs, credentials at hand: it can be handed to
+/// another thread and used there, and again to renew a session.
 pub struct ImapLogin {
     account: Account,
     root: PathBuf,
-    password: String,
+    login: Login,
 }
 
 impl ImapLogin {
@@ -55,17 +99,29 @@ impl ImapLogin {
             .imap
             .clone()
             .context("no imap account in outreach.yaml")?;
-        let password = password(&account, "imap")?;
+        let login =
+            Login::new(ws, Service::Imap)?.context("the imap account needs a `username`")?;
         Ok(ImapLogin {
             account,
             root: ws.root.clone(),
-            password,
+            login,
         })
     }
 
     pub fn connect(&self) -> Result<Imap> {
-        Imap::connect(&self.account, &self.root, &self.password)
+        Imap::connect_with(&self.account, &self.root, &self.login)
     }
+}
+
+/// Advice for a password login refused the way providers refuse one once
+/// only OAuth 2.0 is allowed (Microsoft's 5.7.30, Google's 5.7.9 and
+/// "application-specific password required").
+pub fn oauth_hint(server_text: &str) -> Option<&'static str> {
+    let t = server_text.to_ascii_lowercase();
+    ["5.7.30", "basic authentication is not supported", "basicauthblocked", "5.7.9", "application-specific password required"]
+        .iter()
+        .any(|m| t.contains(m))
+        .then_some("this account needs `auth: oauth2` (see the README's section on Gmail and Microsoft 365 accounts)")
 }
 
 /// The password for `account`: `$VAR` when set, else the first line of

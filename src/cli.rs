@@ -39,6 +39,8 @@ pub enum Command {
     Run(cmd::run::RunArgs),
     Resolve(cmd::resolve::ResolveArgs),
     Doctor(cmd::doctor::DoctorArgs),
+    Login(cmd::login::LoginArgs),
+    Logout(cmd::login::LogoutArgs),
     Classify(cmd::classify::ClassifyArgs),
 }
 
@@ -81,6 +83,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
         Command::Log(args) => cmd::log::execute(args, ws, out),
         Command::Mark(args) => cmd::mark::execute(args, ws, out),
         Command::Doctor(args) => cmd::doctor::execute(args, ws, out),
+        Command::Login(args) => cmd::login::execute(args, ws, out),
+        Command::Logout(args) => cmd::login::logout(args, ws, out),
         Command::Init(_) | Command::Lint(_) | Command::Classify(_) => {
             unreachable!("handled above")
         }

@@ -119,6 +119,62 @@ pub struct Account {
     /// SMTP: whether to file a copy in the IMAP Sent folder; by default
     /// yes, except for providers that file one themselves.
     pub save_sent_copy: Option<bool>,
+    /// `password` (the default) or `oauth2`.
+    #[serde(default)]
+    pub auth: Auth,
+    /// OAuth 2.0 (`crate::oauth`): the SASL mechanism.
+    #[serde(default)]
+    pub mechanism: Mechanism,
+    /// OAuth 2.0: a command that prints a current access token (oama,
+    /// pizauth, mutt_oauth2.py, gcloud …); else the built-in login.
+    pub token_command: Option<String>,
+    /// The built-in login: endpoints and scopes from a preset …
+    pub provider: Option<Provider>,
+    /// … for Microsoft, the directory (default `common`) …
+    pub tenant: Option<String>,
+    /// … or given one by one (each wins over the preset's).
+    pub auth_url: Option<String>,
+    pub token_url: Option<String>,
+    pub device_url: Option<String>,
+    pub scopes: Option<Vec<String>>,
+    /// The host name in the loopback redirect (127.0.0.1 or localhost).
+    pub redirect_host: Option<String>,
+    /// The user's own registered client.
+    pub client_id: Option<String>,
+    /// A command printing the client secret, if the client has one (or
+    /// the environment variable OUTREACH_SMTP_CLIENT_SECRET / _IMAP_).
+    pub client_secret_command: Option<String>,
+    /// A command keeping the refresh token (`get`, `put`, `delete` KEY),
+    /// instead of a file in the user's state directory.
+    pub token_store_command: Option<String>,
+}
+
+/// How an account logs in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Auth {
+    #[default]
+    Password,
+    Oauth2,
+}
+
+/// The SASL mechanism carrying an OAuth 2.0 token.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mechanism {
+    /// Google's, and the only one Microsoft 365 takes.
+    #[default]
+    Xoauth2,
+    /// RFC 7628.
+    Oauthbearer,
+}
+
+/// OAuth 2.0 presets for the built-in login.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    Google,
+    Microsoft,
 }
 
 /// What an account is used for.
@@ -379,6 +435,14 @@ impl Config {
                     place.clone(),
                     format!("{section}.password: passwords are never read from outreach.yaml; set `password_command` (e.g. `pass show mail`) or the environment variable {var}"),
                 ));
+            }
+            let other = if section == "smtp" {
+                &self.imap
+            } else {
+                &self.smtp
+            };
+            for why in crate::oauth::check_account(account, other.as_ref()) {
+                problems.push(Problem::error(place.clone(), format!("{section}: {why}")));
             }
             if account.security == Security::None && !is_loopback(&account.host) {
                 problems.push(Problem::error(

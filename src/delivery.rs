@@ -558,11 +558,17 @@ impl Copier {
         let thread = std::thread::spawn(move || {
             let mut filed = Vec::new();
             let result = (|| -> Result<()> {
-                let mut imap = login?.connect()?;
+                let login = login?;
+                let mut imap = login.connect()?;
                 let folder = imap
                     .special(Special::Sent)?
                     .context("the server names no Sent folder (set imap.sent_folder)")?;
                 for job in work {
+                    // An OAuth session is renewed before its token expires.
+                    if imap.renewal_due() {
+                        let _ = imap.logout();
+                        imap = login.connect()?;
+                    }
                     let id = match job {
                         Copy::New(id, raw) => {
                             imap.append(&folder, &raw, &[Flag::Seen])?;

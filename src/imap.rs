@@ -6,18 +6,21 @@
 //! The crate's own connection helpers can't take a CA file or timeouts and
 //! may fall back to plaintext, so the stream is made here and handed over.
 
+use std::cell::Cell;
 use std::io::{self, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use anyhow::{anyhow, bail, Context as _, Result};
 use imap_proto::types::NameAttribute;
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, StreamOwned};
 
-use crate::config::{Account, Security, Service};
+use crate::account::Login;
+use crate::config::{Account, Mechanism, Security, Service};
+use crate::oauth::Source;
 
 /// A connection, encrypted or (to loopback only) not.
 #[derive(Debug)]
@@ -137,6 +140,8 @@ pub struct Imap {
     /// what the server marks.
     sent_folder: Option<String>,
     drafts_folder: Option<String>,
+    /// When the OAuth token the session logged in with is due for renewal.
+    renew_at: Option<SystemTime>,
 }
 
 /// A mailbox as EXAMINE reports it.
@@ -171,6 +176,75 @@ fn wrap_tls(tcp: TcpStream, host: &str, config: Arc<ClientConfig>) -> Result<Str
     Ok(Stream::Tls(Box::new(tls)))
 }
 
+/// One SASL exchange for the imap crate, which sends no initial response
+/// with the command: the first (empty) challenge gets it, a second one
+/// (the error JSON of a refused token) gets the mechanism's answer.
+struct Sasl {
+    initial: String,
+    mechanism: Mechanism,
+    round: Cell<u32>,
+}
+
+impl ::imap::Authenticator for Sasl {
+    type Response = String;
+    fn process(&self, _challenge: &[u8]) -> String {
+        let round = self.round.get();
+        self.round.set(round + 1);
+        if round == 0 {
+            self.initial.clone()
+        } else {
+            crate::sasl::error_answer(self.mechanism).to_string()
+        }
+    }
+}
+
+/// Logs in with an OAuth 2.0 token; when the server refuses one got
+/// earlier in this run, once more with a new one.
+fn authenticate(
+    mut client: ::imap::Client<Stream>,
+    host: &str,
+    port: u16,
+    user: &str,
+    mechanism: Mechanism,
+    source: &Source,
+) -> Result<(::imap::Session<Stream>, Option<SystemTime>)> {
+    let name = crate::sasl::name(mechanism);
+    let mut fresh = false;
+    loop {
+        let asked = SystemTime::now();
+        let token = source.token(fresh)?;
+        let sasl = Sasl {
+            initial: crate::sasl::initial_response(mechanism, user, host, port, token.secret()),
+            mechanism,
+            round: Cell::new(0),
+        };
+        match client.authenticate(name, &sasl) {
+            Ok(session) => return Ok((session, token.renew_at())),
+            // Dovecot: "NO [UNAVAILABLE] Temporary authentication failure."
+            Err((::imap::Error::No(no), _))
+                if no.information.contains("UNAVAILABLE")
+                    || no.information.contains("Temporary") =>
+            {
+                bail!("the IMAP server {host} could not check the OAuth 2.0 token for {user} just now (its token service may be down): try again later");
+            }
+            Err((e @ (::imap::Error::No(_) | ::imap::Error::Bad(_)), c)) => {
+                if !fresh && token.obtained < asked {
+                    client = c;
+                    fresh = true;
+                    continue;
+                }
+                bail!(
+                    "the IMAP server {host} refused the OAuth 2.0 token for {user} ({name}: {e}): {}",
+                    source.remedy()
+                );
+            }
+            Err((e, _)) => {
+                return Err(e).with_context(|| format!("logging in to the IMAP server {host}"))
+            }
+        }
+    }
+}
+
 /// Reads one CRLF-terminated line byte by byte, so nothing after it is
 /// consumed before a STARTTLS handshake.
 fn read_line(s: &mut TcpStream) -> Result<String> {
@@ -189,9 +263,14 @@ fn read_line(s: &mut TcpStream) -> Result<String> {
 }
 
 impl Imap {
-    /// Connects, verifies TLS, and logs in. `root` resolves a relative
-    /// `ca_file`.
+    /// Connects, verifies TLS, and logs in with `password`. `root`
+    /// resolves a relative `ca_file`.
     pub fn connect(account: &Account, root: &Path, password: &str) -> Result<Imap> {
+        Imap::connect_with(account, root, &Login::Password(password.to_string()))
+    }
+
+    /// Connects, verifies TLS, and logs in as `login` says.
+    pub fn connect_with(account: &Account, root: &Path, login: &Login) -> Result<Imap> {
         let host = account.host.as_str();
         let port = account.port_for(Service::Imap);
         let timeout = Duration::from_secs(account.timeout_seconds);
@@ -247,14 +326,34 @@ impl Imap {
             .username
             .as_deref()
             .context("the imap account needs a `username`")?;
-        let session = client.login(user, password).map_err(|(e, _)| {
-            anyhow!("the IMAP server {host} refused the login for {user}: {e}")
-        })?;
+        let (session, renew_at) = match login {
+            Login::Password(password) => {
+                let session = client.login(user, password).map_err(|(e, _)| {
+                    let text = format!("the IMAP server {host} refused the login for {user}: {e}");
+                    match crate::account::oauth_hint(&text) {
+                        Some(hint) => anyhow!("{text}: {hint}"),
+                        None => anyhow!(text),
+                    }
+                })?;
+                (session, None)
+            }
+            Login::OAuth { mechanism, source } => {
+                authenticate(client, host, port, user, *mechanism, source)?
+            }
+        };
         Ok(Imap {
             session,
             sent_folder: account.sent_folder.clone(),
             drafts_folder: account.drafts_folder.clone(),
+            renew_at,
         })
+    }
+
+    /// Whether the session's OAuth token is due for renewal: a new
+    /// session should be opened (some servers end the old one when its
+    /// token expires).
+    pub fn renewal_due(&self) -> bool {
+        self.renew_at.is_some_and(|r| SystemTime::now() >= r)
     }
 
     /// The Sent or Drafts folder: the one outreach.yaml names, else the

@@ -19,7 +19,9 @@
 //!   what it finds; `planner` turns what is due into messages in their
 //!   thread and carries them out.
 //! - Connections: `account` logs in (credentials, TLS trust) and opens
-//!   the `smtp` and `imap` sessions. `terminal` holds tables, the
+//!   the `smtp` and `imap` sessions; `oauth` gets OAuth 2.0 tokens
+//!   (`token_command`, the built-in login, refresh; the refresh token in
+//!   `token_store`), `sasl` writes XOAUTH2 and OAUTHBEARER. `terminal` holds tables, the
 //!   progress bar and the confirmation prompt.
 
 use std::io::Write;

@@ -1,20 +1,25 @@
 //! Sending over SMTP with lettre: one authenticated connection reused for
 //! a batch, TLS verified, failures sorted into permanent and transient.
+//! OAuth 2.0 logins (XOAUTH2, OAUTHBEARER) are driven by hand: lettre has
+//! no OAUTHBEARER, and reports a refused XOAUTH2 token as its own error.
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 
 use anyhow::{Context as _, Result};
-use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use base64::Engine as _;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism as AuthMechanism};
 use lettre::transport::smtp::client::{SmtpConnection, TlsParameters};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, MailBodyParameter, MailParameter};
 use lettre::Address;
 
-use crate::config::{Account, Security, Service};
+use crate::account::Login;
+use crate::config::{Account, Mechanism, Security, Service};
+use crate::oauth::Source;
 
 /// Why one message did not go out.
 #[derive(Debug)]
@@ -40,7 +45,11 @@ pub struct Smtp {
     tls: Option<TlsParameters>,
     /// TLS from the first byte (else STARTTLS, when `tls` is set).
     wrapper: bool,
-    credentials: Option<Credentials>,
+    /// The user name and how it logs in.
+    login: Option<(String, Login)>,
+    /// When the session's OAuth token should be renewed: the session is
+    /// then reopened, so no server ends it mid-batch for an expired token.
+    renew_at: Cell<Option<SystemTime>>,
     pub host: String,
 }
 
@@ -73,7 +82,7 @@ impl Smtp {
         account: &Account,
         root: &Path,
         domain: &str,
-        password: Option<String>,
+        login: Option<Login>,
     ) -> Result<Smtp> {
         let host = account.host.clone();
         let tls = match account.security {
@@ -91,10 +100,8 @@ impl Smtp {
             hello: ClientId::Domain(domain.to_string()),
             tls,
             wrapper: account.security == Security::Tls,
-            credentials: match (&account.username, password) {
-                (Some(user), Some(pass)) => Some(Credentials::new(user.clone(), pass)),
-                _ => None,
-            },
+            login: account.username.clone().zip(login),
+            renew_at: Cell::new(None),
             host: host.clone(),
         };
         smtp.reachable()
@@ -103,7 +110,7 @@ impl Smtp {
         Ok(smtp)
     }
 
-    fn open(&self) -> Result<SmtpConnection, lettre::transport::smtp::Error> {
+    fn open(&self) -> Result<SmtpConnection, String> {
         let tls = if self.wrapper {
             self.tls.as_ref()
         } else {
@@ -115,25 +122,100 @@ impl Smtp {
             &self.hello,
             tls,
             None,
-        )?;
+        )
+        .map_err(|e| describe(&e))?;
         if let (false, Some(params)) = (self.wrapper, &self.tls) {
-            conn.starttls(params, &self.hello)?;
+            conn.starttls(params, &self.hello)
+                .map_err(|e| describe(&e))?;
         }
-        if let Some(c) = &self.credentials {
-            conn.auth(&[Mechanism::Plain, Mechanism::Login], c)?;
+        self.renew_at.set(None);
+        match &self.login {
+            None => {}
+            Some((user, Login::Password(password))) => {
+                let c = Credentials::new(user.clone(), password.clone());
+                conn.auth(&[AuthMechanism::Plain, AuthMechanism::Login], &c)
+                    .map_err(|e| {
+                        let text = describe(&e);
+                        match crate::account::oauth_hint(&text) {
+                            Some(hint) => format!("{text}: {hint}"),
+                            None => text,
+                        }
+                    })?;
+            }
+            Some((user, Login::OAuth { mechanism, source })) => {
+                let renew = self.authenticate(&mut conn, user, *mechanism, source)?;
+                self.renew_at.set(renew);
+            }
         }
         Ok(conn)
     }
 
+    /// Logs in with an OAuth 2.0 token; when the server refuses one got
+    /// earlier in this run, once more with a new one. Returns when the
+    /// token should be renewed.
+    fn authenticate(
+        &self,
+        conn: &mut SmtpConnection,
+        user: &str,
+        mechanism: Mechanism,
+        source: &Source,
+    ) -> Result<Option<SystemTime>, String> {
+        let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+        let name = crate::sasl::name(mechanism);
+        let mut fresh = false;
+        loop {
+            let asked = SystemTime::now();
+            let token = source.token(fresh).map_err(|e| format!("{e:#}"))?;
+            let initial = crate::sasl::initial_response(
+                mechanism,
+                user,
+                &self.server.0,
+                self.server.1,
+                token.secret(),
+            );
+            let refusal = match conn.command(format!("AUTH {name} {}\r\n", b64(&initial))) {
+                Ok(r) if r.has_code(235) => return Ok(token.renew_at()),
+                // The error challenge: answer it to get the final reply.
+                Ok(r) if r.has_code(334) => {
+                    match conn.command(format!("{}\r\n", b64(crate::sasl::error_answer(mechanism))))
+                    {
+                        Ok(r) => {
+                            format!("{} {}", r.code(), r.message().collect::<Vec<_>>().join(" "))
+                        }
+                        Err(e) => describe(&e),
+                    }
+                }
+                Ok(r) => format!("{} {}", r.code(), r.message().collect::<Vec<_>>().join(" ")),
+                Err(e) if e.is_permanent() || e.is_transient() => describe(&e),
+                Err(e) => return Err(describe(&e)),
+            };
+            if !fresh && token.obtained < asked {
+                fresh = true;
+                continue;
+            }
+            return Err(format!(
+                "the server refused the OAuth 2.0 token for {user} ({name}: {refusal}): {}",
+                source.remedy()
+            ));
+        }
+    }
+
     /// Makes sure there is a session, opening (and logging in) one when the
-    /// last was closed after an error. An open session is not probed: a
-    /// session that died meanwhile fails `send` before the data, harmlessly.
+    /// last was closed after an error, or when its OAuth token is due for
+    /// renewal. An open session is not probed: a session that died
+    /// meanwhile fails `send` before the data, harmlessly.
     pub fn reachable(&self) -> Result<(), String> {
         let mut slot = self.conn.borrow_mut();
         if slot.is_some() {
-            return Ok(());
+            let due = self.renew_at.get().is_some_and(|r| SystemTime::now() >= r);
+            if !due {
+                return Ok(());
+            }
+            if let Some(mut old) = slot.take() {
+                let _ = old.quit();
+            }
         }
-        let conn = self.open().map_err(|e| describe(&e))?;
+        let conn = self.open()?;
         *slot = Some(conn);
         Ok(())
     }
@@ -186,6 +268,11 @@ impl Smtp {
             Err((e, in_data)) => {
                 conn.abort();
                 *slot = None;
+                // A provider refusing password logins may say so only
+                // here: keep the message queued, with the advice.
+                if let Some(hint) = crate::account::oauth_hint(&describe(&e)) {
+                    return Err(SendError::Refused(format!("{}: {hint}", describe(&e))));
+                }
                 if e.is_permanent() {
                     Err(SendError::Permanent(describe(&e)))
                 } else if e.is_transient() {

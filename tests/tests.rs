@@ -6,6 +6,7 @@ mod badinput;
 mod check;
 mod core;
 mod mailstack;
+mod oauth;
 mod review;
 mod scenario;
 mod send;

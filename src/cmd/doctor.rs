@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use crate::account;
+use crate::account::Login;
 use crate::config::{Account, Security, Service};
 use crate::imap::{find_special, FoundBy, Imap, Special};
 use crate::smtp::Smtp;
@@ -15,7 +15,9 @@ use crate::workspace::Workspace;
 /// Try the mail accounts and say plainly what is wrong.
 ///
 /// Tries the SMTP and IMAP logins and TLS and lists the special folders
-/// found. Sends nothing and changes nothing in the mailbox.
+/// found. For an OAuth 2.0 account, says where its token comes from,
+/// whether one could be had and when it expires. Sends nothing and
+/// changes nothing in the mailbox.
 ///
 /// Example: outreach doctor
 #[derive(Debug, Args)]
@@ -84,13 +86,17 @@ pub fn execute(_args: &DoctorArgs, ws: &Workspace, out: &mut dyn Write) -> Resul
         None => r.note("no smtp account: `send` writes .eml files to outbox/")?,
         Some(a) => {
             let (what, proven) = describe(a, Service::Smtp);
-            let password = match &a.username {
-                Some(_) => account::password(a, "smtp").map(Some),
-                None => Ok(None),
-            };
-            match password.and_then(|p| Smtp::connect(a, &ws.root, ws.config.domain(), p)) {
-                Ok(_) => r.ok(&format!("{what}: {proven}"))?,
+            match Login::new(ws, Service::Smtp) {
                 Err(e) => r.problem(&format!("{what}: {e:#}"))?,
+                Ok(login) => {
+                    let what = format!("{what}{}", method(login.as_ref()));
+                    if token(&mut r, ws, "smtp", login.as_ref())? {
+                        match Smtp::connect(a, &ws.root, ws.config.domain(), login) {
+                            Ok(_) => r.ok(&format!("{what}: {proven}"))?,
+                            Err(e) => r.problem(&format!("{what}: {e:#}"))?,
+                        }
+                    }
+                }
             }
         }
     }
@@ -101,12 +107,23 @@ pub fn execute(_args: &DoctorArgs, ws: &Workspace, out: &mut dyn Write) -> Resul
         }
         Some(a) => {
             let (what, proven) = describe(a, Service::Imap);
-            match account::password(a, "imap").and_then(|p| Imap::connect(a, &ws.root, &p)) {
+            let login = Login::new(ws, Service::Imap).and_then(|l| {
+                l.ok_or_else(|| anyhow::anyhow!("the imap account needs a `username`"))
+            });
+            match login {
                 Err(e) => r.problem(&format!("{what}: {e:#}"))?,
-                Ok(mut imap) => {
-                    r.ok(&format!("{what}: {proven}"))?;
-                    folders(&mut r, &mut imap, a)?;
-                    let _ = imap.logout();
+                Ok(login) => {
+                    let what = format!("{what}{}", method(Some(&login)));
+                    if token(&mut r, ws, "imap", Some(&login))? {
+                        match Imap::connect_with(a, &ws.root, &login) {
+                            Err(e) => r.problem(&format!("{what}: {e:#}"))?,
+                            Ok(mut imap) => {
+                                r.ok(&format!("{what}: {proven}"))?;
+                                folders(&mut r, &mut imap, a)?;
+                                let _ = imap.logout();
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -118,6 +135,45 @@ pub fn execute(_args: &DoctorArgs, ws: &Workspace, out: &mut dyn Write) -> Resul
     } else {
         writeln!(r.out, "{} problem(s)", r.problems)?;
         Ok(ExitCode::FAILURE)
+    }
+}
+
+/// ", with a password" or ", with OAuth 2.0 (…)".
+fn method(login: Option<&Login>) -> String {
+    login.map_or(String::new(), |l| format!(", with {}", l.describe()))
+}
+
+/// For an OAuth 2.0 login, whether a token can be had and until when;
+/// false when none (the problem is reported).
+fn token(r: &mut Report, ws: &Workspace, section: &str, login: Option<&Login>) -> Result<bool> {
+    let Some(Login::OAuth { source, .. }) = login else {
+        return Ok(true);
+    };
+    match source.token(false) {
+        Err(e) => {
+            r.problem(&format!("{section} OAuth 2.0 token: {e:#}"))?;
+            Ok(false)
+        }
+        Ok(t) => {
+            let until = match t.expires {
+                None => "its expiry is not known (token_command)".to_string(),
+                Some(at) => {
+                    let left = at
+                        .duration_since(std::time::SystemTime::now())
+                        .unwrap_or_default()
+                        .as_secs();
+                    let local =
+                        chrono::DateTime::<chrono::Utc>::from(at).with_timezone(&ws.config.zone());
+                    format!(
+                        "expires in {} min (at {}), renewed as needed",
+                        left / 60,
+                        local.format("%Y-%m-%d %H:%M %Z")
+                    )
+                }
+            };
+            r.ok(&format!("{section} OAuth 2.0 token: got one; {until}"))?;
+            Ok(true)
+        }
     }
 }
 

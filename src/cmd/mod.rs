@@ -18,6 +18,7 @@ pub mod followup;
 pub mod init;
 pub mod lint;
 pub mod log;
+pub mod login;
 pub mod mark;
 pub mod resolve;
 pub mod run;
