@@ -521,6 +521,9 @@ pub fn keeps_sent_copies(ws: &Workspace) -> bool {
     smtp.save_sent_copy.unwrap_or(!files_itself)
 }
 
+/// At most this many copies go in one MULTIAPPEND.
+const COPY_BATCH: usize = 100;
+
 /// A copy to file in the Sent folder.
 enum Copy {
     /// Of a message just sent.
@@ -563,25 +566,34 @@ impl Copier {
                 let folder = imap
                     .special(Special::Sent)?
                     .context("the server names no Sent folder (set imap.sent_folder)")?;
-                for job in work {
+                // What has queued up meanwhile goes in one MULTIAPPEND.
+                while let Ok(first) = work.recv() {
+                    let mut jobs = vec![first];
+                    jobs.extend(work.try_iter().take(COPY_BATCH - 1));
                     // An OAuth session is renewed before its token expires.
                     if imap.renewal_due() {
                         let _ = imap.logout();
                         imap = login.connect()?;
                     }
-                    let id = match job {
-                        Copy::New(id, raw) => {
-                            imap.append(&folder, &raw, &[Flag::Seen])?;
-                            id
-                        }
-                        Copy::Earlier(id, message_id, raw) => {
-                            if imap.find_message_id(&folder, &message_id)?.is_empty() {
-                                imap.append(&folder, &raw, &[Flag::Seen])?;
+                    let mut ids = Vec::with_capacity(jobs.len());
+                    let mut raws = Vec::with_capacity(jobs.len());
+                    for job in jobs {
+                        match job {
+                            Copy::New(id, raw) => {
+                                ids.push(id);
+                                raws.push(raw);
                             }
-                            id
+                            Copy::Earlier(id, message_id, raw) => {
+                                ids.push(id);
+                                if imap.find_message_id(&folder, &message_id)?.is_empty() {
+                                    raws.push(raw);
+                                }
+                            }
                         }
-                    };
-                    filed.push(id);
+                    }
+                    let refs: Vec<&[u8]> = raws.iter().map(Vec::as_slice).collect();
+                    imap.append_all(&folder, &refs, &[Flag::Seen])?;
+                    filed.extend(ids);
                 }
                 let _ = imap.logout();
                 Ok(())

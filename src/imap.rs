@@ -142,6 +142,8 @@ pub struct Imap {
     drafts_folder: Option<String>,
     /// When the OAuth token the session logged in with is due for renewal.
     renew_at: Option<SystemTime>,
+    /// Whether MULTIAPPEND with LITERAL+ is offered (asked on first use).
+    multiappend: Option<bool>,
 }
 
 /// A mailbox as EXAMINE reports it.
@@ -346,6 +348,7 @@ impl Imap {
             sent_folder: account.sent_folder.clone(),
             drafts_folder: account.drafts_folder.clone(),
             renew_at,
+            multiappend: None,
         })
     }
 
@@ -387,6 +390,60 @@ impl Imap {
         cmd.finish()
             .with_context(|| format!("adding a message to {mailbox}"))?;
         Ok(())
+    }
+
+    /// Files `messages` in `mailbox` with `flags`: in one MULTIAPPEND (RFC
+    /// 3502) with non-synchronizing literals (RFC 7888) when the server
+    /// offers both, so the server stores them in one go; else one APPEND
+    /// each. A refused MULTIAPPEND files none of them.
+    pub fn append_all(
+        &mut self,
+        mailbox: &str,
+        messages: &[&[u8]],
+        flags: &[::imap::types::Flag<'static>],
+    ) -> Result<()> {
+        if mailbox.contains(['"', '\\']) {
+            bail!("refusing a folder name with quotes or backslashes: {mailbox}");
+        }
+        let texts: Option<Vec<&str>> = messages
+            .iter()
+            .map(|m| std::str::from_utf8(m).ok())
+            .collect();
+        let texts = match texts {
+            Some(t) if messages.len() > 1 && self.multiappend()? => t,
+            _ => {
+                for m in messages {
+                    self.append(mailbox, m, flags)?;
+                }
+                return Ok(());
+            }
+        };
+        let flags = flags
+            .iter()
+            .map(|f| f.to_string())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut command = format!("APPEND \"{mailbox}\"");
+        for text in texts {
+            command.push_str(&format!(" ({flags}) {{{}+}}\r\n{text}", text.len()));
+        }
+        self.session
+            .run(&command)
+            .with_context(|| format!("adding {} messages to {mailbox}", messages.len()))?;
+        Ok(())
+    }
+
+    /// Whether the server takes several messages in one APPEND without
+    /// waiting for a go-ahead before each.
+    fn multiappend(&mut self) -> Result<bool> {
+        if self.multiappend.is_none() {
+            let caps = self
+                .session
+                .capabilities()
+                .context("asking for CAPABILITY")?;
+            self.multiappend = Some(caps.has_str("MULTIAPPEND") && caps.has_str("LITERAL+"));
+        }
+        Ok(self.multiappend == Some(true))
     }
 
     /// UIDs in `mailbox` (opened read-only) whose Message-ID is `id`
