@@ -1,9 +1,10 @@
 //! From template and contact to a finished email, checked: the one path
 //! that `draft`, `send` and `followup` all take.
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
 
+use crate::config::Me;
 use crate::contact::Contact;
 use crate::lint::check_rendered;
 use crate::message::{self, Threading};
@@ -17,7 +18,24 @@ pub struct Composed<'a> {
     pub rendered: Rendered,
     /// Without angle brackets.
     pub message_id: String,
-    pub email: lettre::Message,
+    date: DateTime<Utc>,
+    threading: Threading,
+}
+
+impl Composed<'_> {
+    /// The email itself, built when it is written or sent: showing a
+    /// draft needs only its text.
+    pub fn email(&self, me: &Me) -> Result<lettre::Message> {
+        message::build(
+            me,
+            self.contact,
+            &self.rendered,
+            self.date,
+            &self.message_id,
+            &self.threading,
+        )
+        .with_context(|| format!("building the message to {}", self.contact.place()))
+    }
 }
 
 /// The thread a follow-up continues.
@@ -30,7 +48,7 @@ pub struct FollowUpOf {
     pub quote: Option<(String, String)>,
 }
 
-/// Renders, checks and builds one message. Problems that would embarrass
+/// Renders and checks one message. Problems that would embarrass
 /// the sender (a missing field, a placeholder, an empty greeting) are
 /// errors; warnings are returned for the caller to show.
 pub fn compose<'a>(
@@ -67,21 +85,13 @@ pub fn compose<'a>(
         salt,
     );
     let threading = follow_up.map(|f| f.threading.clone()).unwrap_or_default();
-    let email = message::build(
-        &ws.config.me,
-        contact,
-        &rendered,
-        now,
-        &message_id,
-        &threading,
-    )
-    .map_err(|e| vec![Problem::error(contact.place(), format!("{e:#}"))])?;
     Ok((
         Composed {
             contact,
             rendered,
             message_id,
-            email,
+            date: now,
+            threading,
         },
         warnings,
     ))
@@ -104,7 +114,8 @@ pub fn compose_raw(
             .collect::<Vec<_>>()
             .join("\n"))
     })?;
-    Ok((m.message_id, m.rendered.subject, m.email.formatted()))
+    let raw = m.email(&ws.config.me)?.formatted();
+    Ok((m.message_id, m.rendered.subject, raw))
 }
 
 /// `text` with each line marked as quoted.

@@ -110,12 +110,17 @@ fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec
 }
 
 /// Writes one .eml file per draft into `dir`, each atomically.
-pub fn write_files(dir: &Path, template: &Template, drafts: &[Composed]) -> Result<()> {
+pub fn write_files(
+    ws: &Workspace,
+    dir: &Path,
+    template: &Template,
+    drafts: &[Composed],
+) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     for d in drafts {
         let path = dir.join(format!("{}-{}.eml", template.name, d.contact.id));
         let tmp = path.with_extension("eml.tmp");
-        std::fs::write(&tmp, d.email.formatted())
+        std::fs::write(&tmp, d.email(&ws.config.me)?.formatted())
             .with_context(|| format!("cannot write {}", tmp.display()))?;
         std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
     }

@@ -108,28 +108,31 @@ fn mailbox(name: &str, email: &str) -> Result<Mailbox> {
 pub fn wrap(text: &str, width: usize) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 16);
     for line in text.lines() {
-        if line.chars().count() <= width || line.starts_with('>') {
+        if line.starts_with('>') || line.chars().count() <= width {
             out.push_str(line);
             out.push('\n');
             continue;
         }
-        let indent: String = line.chars().take_while(|c| *c == ' ').collect();
-        let mut current = String::new();
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let indent = &line[..indent];
+        // The current output line's length in characters.
+        let mut len = 0;
         for word in line.split(' ').filter(|w| !w.is_empty()) {
-            let len = current.chars().count();
-            if len > 0 && len + 1 + word.chars().count() > width {
-                out.push_str(&current);
+            let word_len = word.chars().count();
+            if len > 0 && len + 1 + word_len > width {
                 out.push('\n');
-                current.clear();
+                len = 0;
             }
-            if current.is_empty() {
-                current.push_str(&indent);
+            if len == 0 {
+                out.push_str(indent);
+                len = indent.len();
             } else {
-                current.push(' ');
+                out.push(' ');
+                len += 1;
             }
-            current.push_str(word);
+            out.push_str(word);
+            len += word_len;
         }
-        out.push_str(&current);
         out.push('\n');
     }
     out

@@ -57,7 +57,7 @@ pub fn execute(args: &DraftArgs, ws: &Workspace, out: &mut dyn Write) -> Result<
         let (filed, folder) = drafts::file_new(ws, template, &drafts, &mut skipped, now)?;
         writeln!(out, "filed {filed} draft(s) in {folder}")?;
     } else if let Some(dir) = &args.out {
-        drafts::write_files(dir, template, &drafts)?;
+        drafts::write_files(ws, dir, template, &drafts)?;
         writeln!(out, "wrote {} drafts to {}", drafts.len(), dir.display())?;
     } else if args.json {
         let items: Vec<serde_json::Value> = drafts
