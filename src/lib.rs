@@ -18,6 +18,7 @@ pub mod planner;
 pub mod policy;
 pub mod problem;
 pub mod review;
+pub mod rhythm;
 pub mod schedule;
 pub mod smtp;
 pub mod template;

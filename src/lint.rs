@@ -11,7 +11,7 @@ use crate::contact::Contact;
 use crate::journal::{Journal, State};
 use crate::policy::post_conference_late;
 use crate::problem::Problem;
-use crate::review;
+use crate::{review, rhythm};
 use crate::template::{Input, Kind, Rendered, Template, Thread};
 use crate::workspace::{Parts, Workspace};
 
@@ -129,10 +129,13 @@ pub fn lint_workspace(root: &Path, now: DateTime<Utc>) -> Result<Linted> {
                 days_waiting: 10,
                 step: 1,
             });
+            // The rhythm's templates are checked against a sample meeting,
+            // milestone or interview.
+            let sample = rhythm::sample(&template.name, &review::rules(config), today);
             for contact in parts.contacts.iter().filter(|c| c.may_contact()) {
                 if parts
                     .templates
-                    .missing_requirement(template, contact)
+                    .missing_requirement_with(template, contact, sample.as_ref())
                     .is_some()
                 {
                     continue;
@@ -142,6 +145,7 @@ pub fn lint_workspace(root: &Path, now: DateTime<Utc>) -> Result<Linted> {
                     me: &config.me,
                     today,
                     thread: thread.as_ref(),
+                    occasion: sample.as_ref(),
                 };
                 match parts.templates.render(template, &input) {
                     Ok(r) => {

@@ -20,6 +20,7 @@ use chrono_tz::Tz;
 
 use crate::config::FollowupPolicy;
 use crate::contact::Contact;
+use crate::rhythm::OccasionKind;
 use crate::schedule::local_instant;
 use crate::template::Kind;
 
@@ -244,6 +245,8 @@ pub enum ActionKind {
     CheckIn,
     /// The first message after meeting them at an event.
     PostConference,
+    /// What a meeting, milestone or interview calls for (see `rhythm`).
+    Occasion(OccasionKind),
 }
 
 impl ActionKind {
@@ -253,6 +256,7 @@ impl ActionKind {
             ActionKind::FollowUp { step, .. } => format!("follow-up {step}"),
             ActionKind::CheckIn => "check-in".into(),
             ActionKind::PostConference => "post-conference".into(),
+            ActionKind::Occasion(k) => k.name().into(),
         }
     }
 }
@@ -568,7 +572,8 @@ fn post_conference(
     let mailed_since = s
         .last_mail
         .is_some_and(|at| at.with_timezone(&cal.zone).date_naive() >= date);
-    if s.thread.is_some() || mailed_since {
+    // Never to someone already written to about it, or in conversation.
+    if s.thread.is_some() || mailed_since || s.answer.is_some() {
         return None;
     }
     let nine = NaiveTime::from_hms_opt(9, 0, 0)?;

@@ -1,0 +1,651 @@
+//! The mentorship rhythm, as pure functions of `now`: an agenda before each
+//! meeting, a thank-you after it, an update to each chosen mentor per
+//! milestone, and a thank-you after each interview.
+//!
+//! Each of these belongs to one occasion (a meeting, a milestone, an
+//! interview) and goes once, under a once-only key of its own. Windows are
+//! counted in the contact's zone and business days, as follow-ups are. A
+//! reply never stops them (they are not follow-ups); a bounce or
+//! do-not-contact does, and the caller says so with `stopped`.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::policy::{add_business_days, Calendar, Happened, Mark, What};
+use crate::schedule::local_instant;
+use crate::template::long_date;
+
+/// Minutes a meeting lasts when its entry does not say.
+pub const MEETING_MINUTES: u32 = 30;
+/// Minutes an interview lasts when its entry does not say.
+pub const INTERVIEW_MINUTES: u32 = 60;
+/// Days after which a thank-you left unsent is no longer offered: by then
+/// it would read oddly, and `lint` has said so for days.
+pub const GIVE_UP_DAYS: i64 = 14;
+
+/// A meeting as written in a contact's YAML (`meetings: [...]`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeetingEntry {
+    /// What keeps the meeting the same one when it moves (default: its
+    /// topic, made into a slug).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// "2026-12-10 15:00" in the contact's zone, or with an offset.
+    pub at: String,
+    pub topic: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minutes: Option<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agenda: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discussed: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_step: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cancelled: bool,
+}
+
+/// An interview as written in a contact's YAML (`interviews: [...]`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct InterviewEntry {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub at: String,
+    pub program: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minutes: Option<u32>,
+    /// Something specific from the conversation, for the thank-you.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cancelled: bool,
+}
+
+/// Where a meeting or interview is written down, so a message that waits
+/// for a field can say where to add it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// In the contact's file, at this place.
+    File(String),
+    /// In the journal, recorded by command, with its number.
+    Journal(i64),
+}
+
+/// A meeting, resolved to instants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Meeting {
+    /// Unique per contact: a YAML id or slug, or `#N` for a recorded one.
+    pub id: String,
+    pub at: DateTime<Utc>,
+    pub minutes: u32,
+    pub topic: String,
+    pub agenda: Vec<String>,
+    pub discussed: Option<String>,
+    pub next_step: Option<String>,
+    pub cancelled: bool,
+    pub source: Source,
+}
+
+impl Meeting {
+    pub fn end(&self) -> DateTime<Utc> {
+        self.at + Duration::minutes(i64::from(self.minutes))
+    }
+}
+
+/// An interview, resolved to instants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interview {
+    pub id: String,
+    pub at: DateTime<Utc>,
+    pub minutes: u32,
+    pub program: String,
+    pub note: Option<String>,
+    pub cancelled: bool,
+    pub source: Source,
+}
+
+impl Interview {
+    pub fn end(&self) -> DateTime<Utc> {
+        self.at + Duration::minutes(i64::from(self.minutes))
+    }
+}
+
+/// A milestone as one chosen mentor sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Milestone {
+    pub id: i64,
+    pub text: String,
+    pub date: NaiveDate,
+    /// When it was recorded: the update is due from then.
+    pub recorded: DateTime<Utc>,
+    /// Whether this mentor's advice led to it.
+    pub credited: bool,
+}
+
+/// Which templates the rhythm uses, and its windows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rules {
+    pub agenda_template: String,
+    pub thank_you_template: String,
+    pub milestone_template: String,
+    pub interview_template: String,
+    /// Business days before a meeting from which its agenda is due.
+    pub agenda_business_days: u32,
+    /// Business days after a meeting by which its thank-you should go.
+    pub thank_you_business_days: u32,
+    /// Days after a meeting or interview past which its thank-you is late.
+    pub late_days: u32,
+    /// Days after a milestone past which an untold mentor is late.
+    pub milestone_late_days: u32,
+}
+
+impl Default for Rules {
+    fn default() -> Rules {
+        Rules {
+            agenda_template: "agenda".into(),
+            thank_you_template: "thank-you".into(),
+            milestone_template: "milestone".into(),
+            interview_template: "interview-thanks".into(),
+            agenda_business_days: 2,
+            thank_you_business_days: 1,
+            late_days: 3,
+            milestone_late_days: 7,
+        }
+    }
+}
+
+/// What an occasion calls for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OccasionKind {
+    Agenda,
+    ThankYou,
+    Milestone,
+    InterviewThanks,
+}
+
+impl OccasionKind {
+    /// The name people and `--json` see.
+    pub fn name(self) -> &'static str {
+        match self {
+            OccasionKind::Agenda => "agenda",
+            OccasionKind::ThankYou => "thank-you",
+            OccasionKind::Milestone => "milestone update",
+            OccasionKind::InterviewThanks => "interview thanks",
+        }
+    }
+}
+
+/// One message an occasion calls for, not yet sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Occasion {
+    pub kind: OccasionKind,
+    /// The once-only key.
+    pub key: String,
+    pub template: String,
+    /// When it becomes due.
+    pub due: DateTime<Utc>,
+    /// When it should have gone by: after this it is late.
+    pub by: DateTime<Utc>,
+    /// Set when it is late at `now`, in words (for `lint`, and `run`
+    /// leaves a late one for the user to judge).
+    pub late: Option<String>,
+    pub reason: String,
+    /// What the template sees besides the contact: `meeting`, `milestones`,
+    /// `milestone` or `interview`.
+    pub data: Value,
+    /// Where to fill in a field the template waits for.
+    pub fill: String,
+}
+
+/// The once-only keys of the rhythm start with these.
+pub const KEY_PREFIXES: &[&str] = &["agenda:", "thanks:", "milestone:", "interview:"];
+
+/// Everything the rhythm knows about one contact.
+pub struct Facts<'a> {
+    pub contact: &'a str,
+    pub meetings: &'a [Meeting],
+    pub interviews: &'a [Interview],
+    pub milestones: &'a [Milestone],
+    /// The contact's history (messages, replies, marks), sorted.
+    pub history: &'a [Happened],
+    /// Whether a once-only key was sent already.
+    pub sent: &'a dyn Fn(&str) -> bool,
+    /// A bounce or do-not-contact stands: nothing goes.
+    pub stopped: bool,
+}
+
+/// Every message the contact's occasions call for at `now`: due now (due <=
+/// now) or coming next, leaving out what was sent, what a cancellation
+/// took back, agendas for meetings already begun, and thank-yous given up.
+pub fn occasions(f: &Facts, rules: &Rules, cal: &Calendar, now: DateTime<Utc>) -> Vec<Occasion> {
+    let mut out = Vec::new();
+    if f.stopped {
+        return out;
+    }
+    let today = now.with_timezone(&cal.zone).date_naive();
+    for m in f.meetings.iter().filter(|m| !m.cancelled) {
+        let fill = fill_hint(&m.source, f.contact, "meet", "--meeting");
+        let agenda_key = format!("agenda:{}:{}", f.contact, m.id);
+        if now < m.at && !(f.sent)(&agenda_key) {
+            let due = sub_business_days(m.at, rules.agenda_business_days, cal);
+            let since = last_exchange(f.history, now);
+            out.push(Occasion {
+                kind: OccasionKind::Agenda,
+                key: agenda_key,
+                template: rules.agenda_template.clone(),
+                due,
+                by: m.at,
+                late: None,
+                reason: format!(
+                    "meeting {} about {}",
+                    when(m.at, cal.zone, today),
+                    m.topic
+                ),
+                data: json!({
+                    "meeting": meeting_json(m, cal.zone),
+                    "milestones": since_json(f.milestones, since, cal.zone),
+                }),
+                fill: fill.clone(),
+            });
+        }
+        let thanks_key = format!("thanks:{}:{}", f.contact, m.id);
+        let end = m.end();
+        if now < end + Duration::days(GIVE_UP_DAYS) && !(f.sent)(&thanks_key) {
+            let by = add_business_days(end, rules.thank_you_business_days, cal);
+            out.push(Occasion {
+                kind: OccasionKind::ThankYou,
+                key: thanks_key,
+                template: rules.thank_you_template.clone(),
+                due: end,
+                by,
+                late: late(end, now, rules.late_days, &format!("the meeting about {}", m.topic)),
+                reason: format!("after the meeting {} about {}", when(m.at, cal.zone, today), m.topic),
+                data: json!({ "meeting": meeting_json(m, cal.zone) }),
+                fill,
+            });
+        }
+    }
+    for i in f.interviews.iter().filter(|i| !i.cancelled) {
+        let key = format!("interview:{}:{}", f.contact, i.id);
+        let end = i.end();
+        if now < end + Duration::days(GIVE_UP_DAYS) && !(f.sent)(&key) {
+            out.push(Occasion {
+                kind: OccasionKind::InterviewThanks,
+                key,
+                template: rules.interview_template.clone(),
+                due: end,
+                by: end + Duration::days(1),
+                late: late(end, now, rules.late_days, &format!("the interview at {}", i.program)),
+                reason: format!("after the interview {} at {}", when(i.at, cal.zone, today), i.program),
+                data: json!({ "interview": interview_json(i, cal.zone) }),
+                fill: fill_hint(&i.source, f.contact, "interview", "--interview"),
+            });
+        }
+    }
+    for m in f.milestones {
+        let key = milestone_key(m.id, f.contact);
+        if (f.sent)(&key) {
+            continue;
+        }
+        let due = m.recorded;
+        let late_at = due + Duration::days(i64::from(rules.milestone_late_days));
+        out.push(Occasion {
+            kind: OccasionKind::Milestone,
+            key,
+            template: rules.milestone_template.clone(),
+            due,
+            by: late_at,
+            late: (now > late_at).then(|| {
+                format!(
+                    "the milestone \"{}\" was recorded {} ago and they have not been told",
+                    m.text,
+                    days((now - due).num_days())
+                )
+            }),
+            reason: if m.credited {
+                format!("milestone: {} (their advice led to it)", m.text)
+            } else {
+                format!("milestone: {}", m.text)
+            },
+            data: json!({ "milestone": {
+                "text": m.text,
+                "date": long_date(m.date),
+                "credited": m.credited,
+            }}),
+            fill: String::new(),
+        });
+    }
+    out.sort_by(|a, b| (a.due, &a.key).cmp(&(b.due, &b.key)));
+    out
+}
+
+/// The key of milestone `id`'s update to one mentor.
+pub fn milestone_key(id: i64, contact: &str) -> String {
+    format!("milestone:{id}:{contact}")
+}
+
+/// Why a first-contact message must not go to someone, from their
+/// history: they already had one, or they are in conversation (a reply, a
+/// meeting, mail the user wrote). `extra` adds reasons the history does
+/// not hold (a first message waiting in Drafts, a meeting held), each with
+/// its time; the latest reason before `now` is given.
+pub fn first_contact_block(
+    history: &[Happened],
+    extra: &[(DateTime<Utc>, String)],
+    zone: Tz,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    let today = now.with_timezone(&zone).date_naive();
+    let on = |at: DateTime<Utc>| short_day(at.with_timezone(&zone).date_naive(), today);
+    let from_history = history.iter().rev().filter(|h| h.at <= now).find_map(|h| {
+        let why = match &h.what {
+            What::Sent {
+                template,
+                kind: crate::template::Kind::FirstContact,
+                ..
+            } => format!("already had a first message ({template}, {})", on(h.at)),
+            What::Reply | What::Marked(Mark::Replied) => {
+                format!("already in conversation (their reply, {})", on(h.at))
+            }
+            What::Marked(Mark::Met) => format!("already in conversation (you met, {})", on(h.at)),
+            What::Wrote => format!("already in conversation (your own email, {})", on(h.at)),
+            _ => return None,
+        };
+        Some((h.at, why))
+    });
+    extra
+        .iter()
+        .filter(|(at, _)| *at <= now)
+        .cloned()
+        .chain(from_history)
+        .max_by_key(|(at, _)| *at)
+        .map(|(_, why)| why)
+}
+
+/// Parses a meeting or interview time: "2026-12-10 15:00" (or with a `T`,
+/// or seconds) in `zone`, or with an offset ("…15:00-05:00", "…Z").
+pub fn parse_at(text: &str, zone: Tz) -> Result<DateTime<Utc>, String> {
+    let t = text.trim();
+    if let Ok(d) = DateTime::parse_from_rfc3339(t) {
+        return Ok(d.to_utc());
+    }
+    for f in [
+        "%Y-%m-%d %H:%M%:z",
+        "%Y-%m-%d %H:%M %:z",
+        "%Y-%m-%dT%H:%M%:z",
+        "%Y-%m-%d %H:%M:%S%:z",
+    ] {
+        if let Ok(d) = DateTime::parse_from_str(t, f) {
+            return Ok(d.to_utc());
+        }
+    }
+    for f in ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"] {
+        if let Ok(n) = NaiveDateTime::parse_from_str(t, f) {
+            return Ok(local_instant(zone, n.date(), n.time()));
+        }
+    }
+    Err(format!(
+        "`{text}` is not a time such as \"2026-12-10 15:00\" (the contact's zone) or \"2026-12-10 15:00-05:00\""
+    ))
+}
+
+/// A default id for a meeting or interview: its topic as a slug.
+pub fn slug(text: &str) -> String {
+    let mut s = String::new();
+    for c in text.trim().chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            s.push(c);
+        } else if !s.ends_with('-') && !s.is_empty() {
+            s.push('-');
+        }
+    }
+    s.trim_end_matches('-').to_string()
+}
+
+/// The contact's YAML meetings, resolved in `zone`. Entries that do not
+/// parse are left out: loading reported them.
+pub fn from_entries(entries: &[MeetingEntry], zone: Tz, place: &str) -> Vec<Meeting> {
+    entries
+        .iter()
+        .filter_map(|e| {
+            Some(Meeting {
+                id: e.id.clone().unwrap_or_else(|| slug(&e.topic)),
+                at: parse_at(&e.at, zone).ok()?,
+                minutes: e.minutes.unwrap_or(MEETING_MINUTES),
+                topic: e.topic.trim().to_string(),
+                agenda: e.agenda.clone(),
+                discussed: e.discussed.clone(),
+                next_step: e.next_step.clone(),
+                cancelled: e.cancelled,
+                source: Source::File(place.to_string()),
+            })
+        })
+        .collect()
+}
+
+/// The contact's YAML interviews, resolved in `zone`.
+pub fn interviews_from(entries: &[InterviewEntry], zone: Tz, place: &str) -> Vec<Interview> {
+    entries
+        .iter()
+        .filter_map(|e| {
+            Some(Interview {
+                id: e.id.clone().unwrap_or_else(|| slug(&e.program)),
+                at: parse_at(&e.at, zone).ok()?,
+                minutes: e.minutes.unwrap_or(INTERVIEW_MINUTES),
+                program: e.program.trim().to_string(),
+                note: e.note.clone(),
+                cancelled: e.cancelled,
+                source: Source::File(place.to_string()),
+            })
+        })
+        .collect()
+}
+
+/// Problems in a contact's meetings and interviews, as (field, message):
+/// times that do not parse, blank topics, ids used twice.
+pub fn check_entries(meetings: &[MeetingEntry], interviews: &[InterviewEntry]) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
+    for m in meetings {
+        if let Err(e) = parse_at(&m.at, Tz::UTC) {
+            out.push(("meetings", format!("meeting \"{}\": {e}", m.topic)));
+        }
+        if m.topic.trim().is_empty() {
+            out.push(("meetings", "a meeting's `topic` is blank".to_string()));
+            continue;
+        }
+        let id = m.id.clone().unwrap_or_else(|| slug(&m.topic));
+        if !crate::contact::valid_id(&id) {
+            out.push(("meetings", format!("meeting id `{id}` may use only letters, digits, `.`, `_` and `-`")));
+        } else if ids.contains(&id) {
+            out.push((
+                "meetings",
+                format!("two meetings are `{id}`: give each an `id:` of its own (it keeps the agenda and thank-you once-only when a meeting moves)"),
+            ));
+        }
+        ids.push(id);
+    }
+    let mut ids: Vec<String> = Vec::new();
+    for i in interviews {
+        if let Err(e) = parse_at(&i.at, Tz::UTC) {
+            out.push(("interviews", format!("interview at \"{}\": {e}", i.program)));
+        }
+        if i.program.trim().is_empty() {
+            out.push(("interviews", "an interview's `program` is blank".to_string()));
+            continue;
+        }
+        let id = i.id.clone().unwrap_or_else(|| slug(&i.program));
+        if ids.contains(&id) {
+            out.push((
+                "interviews",
+                format!("two interviews are `{id}`: give each an `id:` of its own"),
+            ));
+        }
+        ids.push(id);
+    }
+    out
+}
+
+/// Sample data for `lint` to render a rhythm template with, by its name.
+pub fn sample(template: &str, rules: &Rules, today: NaiveDate) -> Option<Value> {
+    let at = today.and_hms_opt(15, 0, 0)? + Duration::days(3);
+    let meeting = Meeting {
+        id: "sample".into(),
+        at: at.and_utc(),
+        minutes: MEETING_MINUTES,
+        topic: "my residency applications".into(),
+        agenda: vec!["my program list".into(), "my personal statement".into()],
+        discussed: Some("how to choose programs".into()),
+        next_step: Some("send you my draft".into()),
+        cancelled: false,
+        source: Source::Journal(0),
+    };
+    if template == rules.agenda_template {
+        Some(json!({
+            "meeting": meeting_json(&meeting, Tz::UTC),
+            "milestones": [{"text": "Passed USMLE Step 2 CK", "date": long_date(today)}],
+        }))
+    } else if template == rules.thank_you_template {
+        Some(json!({ "meeting": meeting_json(&meeting, Tz::UTC) }))
+    } else if template == rules.milestone_template {
+        Some(json!({ "milestone": {
+            "text": "Passed USMLE Step 2 CK", "date": long_date(today), "credited": true,
+        }}))
+    } else if template == rules.interview_template {
+        Some(json!({ "interview": {
+            "at": when_long(at.and_utc(), Tz::UTC), "date": long_date(today),
+            "program": "the Internal Medicine Residency", "note": "the programme's clinic",
+        }}))
+    } else {
+        None
+    }
+}
+
+/// Field names under `meeting`, `milestone` and `interview`.
+pub const MEETING_FIELDS: &[&str] = &[
+    "at", "date", "time", "topic", "agenda", "discussed", "next_step", "minutes",
+];
+pub const MILESTONE_FIELDS: &[&str] = &["text", "date", "credited"];
+pub const INTERVIEW_FIELDS: &[&str] = &["at", "date", "program", "note"];
+
+/// `n` business days before `at`, at the same local time of day.
+pub fn sub_business_days(at: DateTime<Utc>, n: u32, cal: &Calendar) -> DateTime<Utc> {
+    let local = at.with_timezone(&cal.zone);
+    let mut day = local.date_naive();
+    let mut left = n;
+    while left > 0 {
+        day -= Duration::days(1);
+        if cal.is_business_day(day) {
+            left -= 1;
+        }
+    }
+    local_instant(cal.zone, day, local.time())
+}
+
+/// The latest exchange either way before `now`.
+fn last_exchange(history: &[Happened], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    history
+        .iter()
+        .filter(|h| h.at <= now)
+        .filter(|h| {
+            matches!(
+                h.what,
+                What::Sent { .. }
+                    | What::Wrote
+                    | What::Reply
+                    | What::Marked(Mark::Replied | Mark::Met)
+            )
+        })
+        .map(|h| h.at)
+        .max()
+}
+
+fn since_json(milestones: &[Milestone], since: Option<DateTime<Utc>>, zone: Tz) -> Value {
+    let since = since.map(|s| s.with_timezone(&zone).date_naive());
+    Value::Array(
+        milestones
+            .iter()
+            .filter(|m| since.is_none_or(|s| m.date >= s))
+            .map(|m| json!({"text": m.text, "date": long_date(m.date)}))
+            .collect(),
+    )
+}
+
+fn meeting_json(m: &Meeting, zone: Tz) -> Value {
+    let local = m.at.with_timezone(&zone);
+    json!({
+        "at": when_long(m.at, zone),
+        "date": long_date(local.date_naive()),
+        "time": local.format("%-I:%M %p %Z").to_string(),
+        "topic": m.topic,
+        "agenda": m.agenda,
+        "discussed": m.discussed,
+        "next_step": m.next_step,
+        "minutes": m.minutes,
+    })
+}
+
+fn interview_json(i: &Interview, zone: Tz) -> Value {
+    json!({
+        "at": when_long(i.at, zone),
+        "date": long_date(i.at.with_timezone(&zone).date_naive()),
+        "program": i.program,
+        "note": i.note,
+    })
+}
+
+/// "Thursday 10 December at 3:00 PM CST", in `zone`.
+pub fn when_long(at: DateTime<Utc>, zone: Tz) -> String {
+    at.with_timezone(&zone)
+        .format("%A %-d %B at %-I:%M %p %Z")
+        .to_string()
+}
+
+/// "10 Dec 15:00" (with the year when it is not this year), in `zone`.
+fn when(at: DateTime<Utc>, zone: Tz, today: NaiveDate) -> String {
+    let local = at.with_timezone(&zone);
+    format!(
+        "{} {}",
+        short_day(local.date_naive(), today),
+        local.format("%H:%M")
+    )
+}
+
+fn short_day(d: NaiveDate, today: NaiveDate) -> String {
+    use chrono::Datelike;
+    if d.year() == today.year() {
+        d.format("%-d %b").to_string()
+    } else {
+        d.format("%-d %b %Y").to_string()
+    }
+}
+
+fn days(n: i64) -> String {
+    if n == 1 {
+        "1 day".into()
+    } else {
+        format!("{n} days")
+    }
+}
+
+fn late(end: DateTime<Utc>, now: DateTime<Utc>, late_days: u32, what: &str) -> Option<String> {
+    let ago = now - end;
+    (ago > Duration::days(i64::from(late_days))).then(|| {
+        format!(
+            "{what} was {} ago and no thank-you went yet: thank-yous are best within {}",
+            days(ago.num_days()),
+            days(i64::from(late_days))
+        )
+    })
+}
+
+fn fill_hint(source: &Source, contact: &str, command: &str, flag: &str) -> String {
+    match source {
+        Source::File(place) => format!("in {place}"),
+        Source::Journal(n) => format!("(outreach {command} {contact} {flag} {n} …)"),
+    }
+}
