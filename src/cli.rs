@@ -36,6 +36,9 @@ pub enum Command {
     Followup(cmd::followup::FollowupArgs),
     Log(cmd::log::LogArgs),
     Mark(cmd::mark::MarkArgs),
+    Meet(cmd::meet::MeetArgs),
+    Milestone(cmd::milestone::MilestoneArgs),
+    Interview(cmd::interview::InterviewArgs),
     Run(cmd::run::RunArgs),
     Resolve(cmd::resolve::ResolveArgs),
     Doctor(cmd::doctor::DoctorArgs),
@@ -80,6 +83,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
         Command::Run(args) => cmd::run::execute(args, ws, out),
         Command::Log(args) => cmd::log::execute(args, ws, out),
         Command::Mark(args) => cmd::mark::execute(args, ws, out),
+        Command::Meet(args) => cmd::meet::execute(args, ws, out),
+        Command::Milestone(args) => cmd::milestone::execute(args, ws, out),
+        Command::Interview(args) => cmd::interview::execute(args, ws, out),
         Command::Doctor(args) => cmd::doctor::execute(args, ws, out),
         Command::Init(_) | Command::Lint(_) | Command::Classify(_) => {
             unreachable!("handled above")

@@ -113,13 +113,14 @@ pub fn compose_raw(
     occasion: Option<&serde_json::Value>,
     salt: u64,
 ) -> Result<(String, String, Vec<u8>)> {
-    let (m, _) = compose_with(ws, template, contact, now, follow_up, occasion, salt).map_err(|p| {
-        anyhow::anyhow!(p
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\n"))
-    })?;
+    let (m, _) =
+        compose_with(ws, template, contact, now, follow_up, occasion, salt).map_err(|p| {
+            anyhow::anyhow!(p
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"))
+        })?;
     Ok((m.message_id, m.rendered.subject, m.email.formatted()))
 }
 

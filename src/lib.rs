@@ -2,6 +2,7 @@
 //! See `main.rs` for the architecture.
 
 pub mod account;
+pub mod appointments;
 pub mod classify;
 pub mod cli;
 pub mod cmd;

@@ -11,9 +11,9 @@ use crate::contact::Contact;
 use crate::journal::{Journal, State};
 use crate::policy::post_conference_late;
 use crate::problem::Problem;
-use crate::{review, rhythm};
 use crate::template::{Input, Kind, Rendered, Template, Thread};
 use crate::workspace::{Parts, Workspace};
+use crate::{review, rhythm};
 
 /// Subjects longer than this are cut off in most mail clients.
 const SUBJECT_MAX: usize = 78;
@@ -218,6 +218,7 @@ fn policy_problems(
             Some(_) => {}
         }
     }
+    problems.extend(rhythm_late(root, now)?);
     let policy = review::policy(config);
     if !parts
         .templates
@@ -247,6 +248,34 @@ fn policy_problems(
                 format!("{}, contact {}", contact.place(), contact.id),
                 w,
             ));
+        }
+    }
+    Ok(problems)
+}
+
+/// Thank-yous after meetings and interviews, and milestone updates, that
+/// are late. Needs a workspace without errors (those are reported already)
+/// and reads an existing journal only.
+fn rhythm_late(root: &Path, now: DateTime<Utc>) -> Result<Vec<Problem>> {
+    let Ok(ws) = Workspace::load(root) else {
+        return Ok(Vec::new());
+    };
+    let state = ws.state_dir();
+    let journal = if state.join("journal.sqlite").exists() {
+        Journal::open(&state)?
+    } else {
+        Journal::in_memory()?
+    };
+    let book = review::Book::read(&ws, &journal)?;
+    let mut problems = Vec::new();
+    for (contact, r) in book.review_all(now) {
+        for o in book.occasions(contact, &r, now) {
+            if let Some(late) = o.late {
+                problems.push(Problem::warning(
+                    format!("{}, contact {}", contact.place(), contact.id),
+                    late,
+                ));
+            }
         }
     }
     Ok(problems)

@@ -136,7 +136,9 @@ pub fn plan<'w>(
                     })
             });
             if hold.is_none() {
-                if let Err(p) = compose_with(ws, template, contact, now, follow_up.as_ref(), data, 0) {
+                if let Err(p) =
+                    compose_with(ws, template, contact, now, follow_up.as_ref(), data, 0)
+                {
                     problems.extend(p);
                     continue;
                 }

@@ -9,7 +9,9 @@ use chrono::{DateTime, NaiveDate, Utc, Weekday};
 
 use crate::config::Config;
 use crate::contact::Contact;
-use crate::journal::{AppointmentKind, Event, EventKind, Fact, Journal, Message, MilestoneRow, State};
+use crate::journal::{
+    AppointmentKind, Event, EventKind, Fact, Journal, Message, MilestoneRow, State,
+};
 use crate::policy::{self, Calendar, Happened, Mark, Policy, Review, Rule, Stage, What};
 use crate::rhythm::{self, Facts, Interview, Meeting, Milestone, Occasion, Rules, Source};
 use crate::template::Kind;
@@ -123,13 +125,16 @@ impl<'w> Book<'w> {
         let mut milestones: HashMap<String, Vec<Milestone>> = HashMap::new();
         for m in &milestone_rows {
             for (contact, credited) in &m.mentors {
-                milestones.entry(contact.clone()).or_default().push(Milestone {
-                    id: m.id,
-                    text: m.text.clone(),
-                    date: m.date,
-                    recorded: m.recorded_at,
-                    credited: *credited,
-                });
+                milestones
+                    .entry(contact.clone())
+                    .or_default()
+                    .push(Milestone {
+                        id: m.id,
+                        text: m.text.clone(),
+                        date: m.date,
+                        recorded: m.recorded_at,
+                        credited: *credited,
+                    });
             }
         }
         Ok(Book {
@@ -173,9 +178,17 @@ impl<'w> Book<'w> {
 
     /// What the contact's meetings, interviews and milestones call for at
     /// `now` (due now or coming), given their review.
-    pub fn occasions(&self, contact: &Contact, review: &Review, now: DateTime<Utc>) -> Vec<Occasion> {
+    pub fn occasions(
+        &self,
+        contact: &Contact,
+        review: &Review,
+        now: DateTime<Utc>,
+    ) -> Vec<Occasion> {
         let (meetings, interviews) = (self.meetings(&contact.id), self.interviews(&contact.id));
-        let milestones = self.milestones.get(&contact.id).map_or(&[][..], Vec::as_slice);
+        let milestones = self
+            .milestones
+            .get(&contact.id)
+            .map_or(&[][..], Vec::as_slice);
         if meetings.is_empty() && interviews.is_empty() && milestones.is_empty() {
             return Vec::new();
         }
@@ -203,7 +216,12 @@ impl<'w> Book<'w> {
             .iter()
             .filter(|m| !m.cancelled)
             .map(|m| m.at)
-            .chain(self.interviews(&contact.id).iter().filter(|i| !i.cancelled).map(|i| i.at))
+            .chain(
+                self.interviews(&contact.id)
+                    .iter()
+                    .filter(|i| !i.cancelled)
+                    .map(|i| i.at),
+            )
             .filter(|at| *at <= now);
         let before = h.len();
         h.extend(held.map(|at| Happened {
@@ -245,7 +263,13 @@ impl<'w> Book<'w> {
     /// One contact, reviewed at `now`.
     pub fn review(&self, contact: &Contact, now: DateTime<Utc>) -> Review {
         let cal = self.calendar(contact);
-        policy::review(&self.policy, contact, &self.history_at(contact, now), &cal, now)
+        policy::review(
+            &self.policy,
+            contact,
+            &self.history_at(contact, now),
+            &cal,
+            now,
+        )
     }
 
     /// Every contact, reviewed, in the workspace's order.
@@ -269,7 +293,10 @@ impl<'w> Book<'w> {
 fn appointments(
     ws: &Workspace,
     journal: &Journal,
-) -> Result<(HashMap<String, Vec<Meeting>>, HashMap<String, Vec<Interview>>)> {
+) -> Result<(
+    HashMap<String, Vec<Meeting>>,
+    HashMap<String, Vec<Interview>>,
+)> {
     let mut meetings: HashMap<String, Vec<Meeting>> = HashMap::new();
     let mut interviews: HashMap<String, Vec<Interview>> = HashMap::new();
     for c in ws.contacts.iter() {
@@ -278,8 +305,14 @@ fn appointments(
         }
         let zone = c.zone(ws.config.zone());
         let place = c.place();
-        meetings.insert(c.id.clone(), rhythm::from_entries(&c.meetings, zone, &place));
-        interviews.insert(c.id.clone(), rhythm::interviews_from(&c.interviews, zone, &place));
+        meetings.insert(
+            c.id.clone(),
+            rhythm::from_entries(&c.meetings, zone, &place),
+        );
+        interviews.insert(
+            c.id.clone(),
+            rhythm::interviews_from(&c.interviews, zone, &place),
+        );
     }
     for a in journal.appointments()? {
         let source = Source::Journal(a.id);
@@ -296,15 +329,17 @@ fn appointments(
                 cancelled: a.cancelled,
                 source,
             }),
-            AppointmentKind::Interview => interviews.entry(a.contact).or_default().push(Interview {
-                id,
-                at: a.at,
-                minutes: a.minutes,
-                program: a.title,
-                note: a.note,
-                cancelled: a.cancelled,
-                source,
-            }),
+            AppointmentKind::Interview => {
+                interviews.entry(a.contact).or_default().push(Interview {
+                    id,
+                    at: a.at,
+                    minutes: a.minutes,
+                    program: a.title,
+                    note: a.note,
+                    cancelled: a.cancelled,
+                    source,
+                })
+            }
         }
     }
     for list in meetings.values_mut() {
@@ -373,14 +408,46 @@ pub fn first_contact_hold(
     }
     history.sort_by_key(|h| h.at);
     let place = contact.place();
-    for m in rhythm::from_entries(&contact.meetings, zone, &place).into_iter().filter(|m| !m.cancelled) {
-        extra.push((m.at, format!("already in conversation (your meeting about {}, {})", m.topic, on(m.at))));
+    for m in rhythm::from_entries(&contact.meetings, zone, &place)
+        .into_iter()
+        .filter(|m| !m.cancelled)
+    {
+        extra.push((
+            m.at,
+            format!(
+                "already in conversation (your meeting about {}, {})",
+                m.topic,
+                on(m.at)
+            ),
+        ));
     }
-    for i in rhythm::interviews_from(&contact.interviews, zone, &place).into_iter().filter(|i| !i.cancelled) {
-        extra.push((i.at, format!("already in conversation (your interview at {}, {})", i.program, on(i.at))));
+    for i in rhythm::interviews_from(&contact.interviews, zone, &place)
+        .into_iter()
+        .filter(|i| !i.cancelled)
+    {
+        extra.push((
+            i.at,
+            format!(
+                "already in conversation (your interview at {}, {})",
+                i.program,
+                on(i.at)
+            ),
+        ));
     }
-    for a in journal.appointments()?.into_iter().filter(|a| a.contact == contact.id && !a.cancelled) {
-        extra.push((a.at, format!("already in conversation (your {} about {}, {})", a.kind.as_str(), a.title, on(a.at))));
+    for a in journal
+        .appointments()?
+        .into_iter()
+        .filter(|a| a.contact == contact.id && !a.cancelled)
+    {
+        extra.push((
+            a.at,
+            format!(
+                "already in conversation (your {} about {}, {})",
+                a.kind.as_str(),
+                a.title,
+                on(a.at)
+            ),
+        ));
     }
     Ok(rhythm::first_contact_block(&history, &extra, zone, now))
 }

@@ -229,7 +229,7 @@ pub fn occasions(f: &Facts, rules: &Rules, cal: &Calendar, now: DateTime<Utc>) -
     let today = now.with_timezone(&cal.zone).date_naive();
     for m in f.meetings.iter().filter(|m| !m.cancelled) {
         let fill = fill_hint(&m.source, f.contact, "meet", "--meeting");
-        let agenda_key = format!("agenda:{}:{}", f.contact, m.id);
+        let agenda_key = agenda_key(f.contact, &m.id);
         if now < m.at && !(f.sent)(&agenda_key) {
             let due = sub_business_days(m.at, rules.agenda_business_days, cal);
             let since = last_exchange(f.history, now);
@@ -240,11 +240,7 @@ pub fn occasions(f: &Facts, rules: &Rules, cal: &Calendar, now: DateTime<Utc>) -
                 due,
                 by: m.at,
                 late: None,
-                reason: format!(
-                    "meeting {} about {}",
-                    when(m.at, cal.zone, today),
-                    m.topic
-                ),
+                reason: format!("meeting {} about {}", when(m.at, cal.zone, today), m.topic),
                 data: json!({
                     "meeting": meeting_json(m, cal.zone),
                     "milestones": since_json(f.milestones, since, cal.zone),
@@ -252,7 +248,7 @@ pub fn occasions(f: &Facts, rules: &Rules, cal: &Calendar, now: DateTime<Utc>) -
                 fill: fill.clone(),
             });
         }
-        let thanks_key = format!("thanks:{}:{}", f.contact, m.id);
+        let thanks_key = thanks_key(f.contact, &m.id);
         let end = m.end();
         if now < end + Duration::days(GIVE_UP_DAYS) && !(f.sent)(&thanks_key) {
             let by = add_business_days(end, rules.thank_you_business_days, cal);
@@ -262,15 +258,24 @@ pub fn occasions(f: &Facts, rules: &Rules, cal: &Calendar, now: DateTime<Utc>) -
                 template: rules.thank_you_template.clone(),
                 due: end,
                 by,
-                late: late(end, now, rules.late_days, &format!("the meeting about {}", m.topic)),
-                reason: format!("after the meeting {} about {}", when(m.at, cal.zone, today), m.topic),
+                late: late(
+                    end,
+                    now,
+                    rules.late_days,
+                    &format!("the meeting about {}", m.topic),
+                ),
+                reason: format!(
+                    "after the meeting {} about {}",
+                    when(m.at, cal.zone, today),
+                    m.topic
+                ),
                 data: json!({ "meeting": meeting_json(m, cal.zone) }),
                 fill,
             });
         }
     }
     for i in f.interviews.iter().filter(|i| !i.cancelled) {
-        let key = format!("interview:{}:{}", f.contact, i.id);
+        let key = interview_key(f.contact, &i.id);
         let end = i.end();
         if now < end + Duration::days(GIVE_UP_DAYS) && !(f.sent)(&key) {
             out.push(Occasion {
@@ -279,8 +284,17 @@ pub fn occasions(f: &Facts, rules: &Rules, cal: &Calendar, now: DateTime<Utc>) -
                 template: rules.interview_template.clone(),
                 due: end,
                 by: end + Duration::days(1),
-                late: late(end, now, rules.late_days, &format!("the interview at {}", i.program)),
-                reason: format!("after the interview {} at {}", when(i.at, cal.zone, today), i.program),
+                late: late(
+                    end,
+                    now,
+                    rules.late_days,
+                    &format!("the interview at {}", i.program),
+                ),
+                reason: format!(
+                    "after the interview {} at {}",
+                    when(i.at, cal.zone, today),
+                    i.program
+                ),
                 data: json!({ "interview": interview_json(i, cal.zone) }),
                 fill: fill_hint(&i.source, f.contact, "interview", "--interview"),
             });
@@ -321,6 +335,21 @@ pub fn occasions(f: &Facts, rules: &Rules, cal: &Calendar, now: DateTime<Utc>) -
     }
     out.sort_by(|a, b| (a.due, &a.key).cmp(&(b.due, &b.key)));
     out
+}
+
+/// The once-only key of a meeting's agenda.
+pub fn agenda_key(contact: &str, meeting: &str) -> String {
+    format!("agenda:{contact}:{meeting}")
+}
+
+/// The once-only key of a meeting's thank-you.
+pub fn thanks_key(contact: &str, meeting: &str) -> String {
+    format!("thanks:{contact}:{meeting}")
+}
+
+/// The once-only key of an interview's thank-you.
+pub fn interview_key(contact: &str, interview: &str) -> String {
+    format!("interview:{contact}:{interview}")
 }
 
 /// The key of milestone `id`'s update to one mentor.
@@ -447,7 +476,10 @@ pub fn interviews_from(entries: &[InterviewEntry], zone: Tz, place: &str) -> Vec
 
 /// Problems in a contact's meetings and interviews, as (field, message):
 /// times that do not parse, blank topics, ids used twice.
-pub fn check_entries(meetings: &[MeetingEntry], interviews: &[InterviewEntry]) -> Vec<(&'static str, String)> {
+pub fn check_entries(
+    meetings: &[MeetingEntry],
+    interviews: &[InterviewEntry],
+) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     let mut ids: Vec<String> = Vec::new();
     for m in meetings {
@@ -460,7 +492,10 @@ pub fn check_entries(meetings: &[MeetingEntry], interviews: &[InterviewEntry]) -
         }
         let id = m.id.clone().unwrap_or_else(|| slug(&m.topic));
         if !crate::contact::valid_id(&id) {
-            out.push(("meetings", format!("meeting id `{id}` may use only letters, digits, `.`, `_` and `-`")));
+            out.push((
+                "meetings",
+                format!("meeting id `{id}` may use only letters, digits, `.`, `_` and `-`"),
+            ));
         } else if ids.contains(&id) {
             out.push((
                 "meetings",
@@ -475,7 +510,10 @@ pub fn check_entries(meetings: &[MeetingEntry], interviews: &[InterviewEntry]) -
             out.push(("interviews", format!("interview at \"{}\": {e}", i.program)));
         }
         if i.program.trim().is_empty() {
-            out.push(("interviews", "an interview's `program` is blank".to_string()));
+            out.push((
+                "interviews",
+                "an interview's `program` is blank".to_string(),
+            ));
             continue;
         }
         let id = i.id.clone().unwrap_or_else(|| slug(&i.program));
@@ -527,7 +565,14 @@ pub fn sample(template: &str, rules: &Rules, today: NaiveDate) -> Option<Value> 
 
 /// Field names under `meeting`, `milestone` and `interview`.
 pub const MEETING_FIELDS: &[&str] = &[
-    "at", "date", "time", "topic", "agenda", "discussed", "next_step", "minutes",
+    "at",
+    "date",
+    "time",
+    "topic",
+    "agenda",
+    "discussed",
+    "next_step",
+    "minutes",
 ];
 pub const MILESTONE_FIELDS: &[&str] = &["text", "date", "credited"];
 pub const INTERVIEW_FIELDS: &[&str] = &["at", "date", "program", "note"];

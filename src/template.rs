@@ -222,7 +222,11 @@ impl Templates {
         template
             .requires
             .iter()
-            .find(|path| lookup(&data, path).is_none_or(is_blank))
+            // An empty list is as good as missing: an agenda of no items.
+            .find(|path| {
+                lookup(&data, path)
+                    .is_none_or(|v| is_blank(v) || v.as_array().is_some_and(Vec::is_empty))
+            })
             .cloned()
     }
 

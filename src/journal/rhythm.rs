@@ -181,10 +181,7 @@ impl Journal {
                 Ok(MilestoneRow {
                     id: r.get(0)?,
                     text: r.get(1)?,
-                    date: r
-                        .get::<_, String>(2)?
-                        .parse()
-                        .unwrap_or(NaiveDate::MIN),
+                    date: r.get::<_, String>(2)?.parse().unwrap_or(NaiveDate::MIN),
                     recorded_at: parse_ts(r.get(3)?).unwrap_or_default(),
                     mentors: Vec::new(),
                 })
@@ -266,7 +263,10 @@ mod tests {
         j.change_appointment(id, Some(later), Some("programs"), None, None, false, now())
             .unwrap();
         let a = j.appointment("ngozi", id).unwrap().unwrap();
-        assert_eq!((a.at, a.agenda, a.discussed.as_deref()), (later, agenda, Some("programs")));
+        assert_eq!(
+            (a.at, a.agenda, a.discussed.as_deref()),
+            (later, agenda, Some("programs"))
+        );
         assert!(!a.cancelled);
         j.change_appointment(id, None, None, Some("send a draft"), None, true, now())
             .unwrap();
@@ -285,7 +285,9 @@ mod tests {
         assert!(!j.has_rhythm().unwrap());
         let d = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
         let mentors = vec![("a".to_string(), true), ("b".to_string(), false)];
-        let id = j.add_milestone("Passed Step 2", d, &mentors, now()).unwrap();
+        let id = j
+            .add_milestone("Passed Step 2", d, &mentors, now())
+            .unwrap();
         assert!(j.has_rhythm().unwrap());
         let all = j.milestones().unwrap();
         assert_eq!(all.len(), 1);
