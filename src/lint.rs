@@ -159,6 +159,7 @@ pub fn lint_workspace(root: &Path, now: DateTime<Utc>) -> Result<Linted> {
     }
     if let Some(config) = &parts.config {
         problems.extend(policy_problems(root, now, config, &parts)?);
+        problems.extend(rhythm_late(root, now)?);
     }
     problems.dedup();
     Ok(Linted {
@@ -218,7 +219,6 @@ fn policy_problems(
             Some(_) => {}
         }
     }
-    problems.extend(rhythm_late(root, now)?);
     let policy = review::policy(config);
     if !parts
         .templates

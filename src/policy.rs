@@ -1176,6 +1176,12 @@ mod tests {
         let h = [ev("2026-11-11T15:00:00Z", What::Wrote)];
         let r = review(&policy(), &met, &h, &ny, at("2026-11-13T15:00:00Z"));
         assert_eq!(r.next, None);
+        // In conversation already (a reply, a meeting): no first message.
+        for what in [What::Reply, What::Marked(Mark::Met)] {
+            let h = [ev("2026-06-01T15:00:00Z", what)];
+            let r = review(&policy(), &met, &h, &ny, at("2026-11-13T15:00:00Z"));
+            assert_eq!(r.next, None);
+        }
         // Written to long before it: the event still calls for a message.
         let h = [ev("2026-06-01T15:00:00Z", What::Wrote)];
         let r = review(&policy(), &met, &h, &ny, at("2026-11-13T15:00:00Z"));

@@ -694,3 +694,340 @@ fn fill_hint(source: &Source, contact: &str, command: &str, flag: &str) -> Strin
         Source::Journal(n) => format!("(outreach {command} {contact} {flag} {n} …)"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Weekday;
+
+    const WEEK: &[Weekday] = &[
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+    ];
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    fn ny() -> Calendar<'static> {
+        Calendar {
+            zone: "America/New_York".parse().unwrap(),
+            workdays: WEEK,
+            holidays: &[],
+        }
+    }
+
+    /// Thu 10 Dec 2026 15:00 in New York (20:00 UTC), 30 minutes.
+    fn meeting(id: &str, when: &str) -> Meeting {
+        Meeting {
+            id: id.into(),
+            at: at(when),
+            minutes: 30,
+            topic: "my program list".into(),
+            agenda: vec!["programs".into()],
+            discussed: Some("how to choose programs".into()),
+            next_step: None,
+            cancelled: false,
+            source: Source::File("contacts/n.yaml:1".into()),
+        }
+    }
+
+    fn never(_: &str) -> bool {
+        false
+    }
+
+    fn run(
+        meetings: &[Meeting],
+        interviews: &[Interview],
+        milestones: &[Milestone],
+        history: &[Happened],
+        sent: &dyn Fn(&str) -> bool,
+        now: &str,
+    ) -> Vec<Occasion> {
+        let f = Facts {
+            contact: "n",
+            meetings,
+            interviews,
+            milestones,
+            history,
+            sent,
+            stopped: false,
+        };
+        occasions(&f, &Rules::default(), &ny(), at(now))
+    }
+
+    fn kinds(o: &[Occasion]) -> Vec<(OccasionKind, bool)> {
+        o.iter().map(|o| (o.kind, o.late.is_some())).collect()
+    }
+
+    #[test]
+    fn the_agenda_is_due_two_business_days_before_until_the_meeting() {
+        let m = [meeting("plan", "2026-12-10T20:00:00Z")];
+        let o = run(&m, &[], &[], &[], &never, "2026-12-07T12:00:00Z");
+        let agenda = &o[0];
+        assert_eq!(agenda.kind, OccasionKind::Agenda);
+        assert_eq!(agenda.key, "agenda:n:plan");
+        // Tue 8 Dec, at the meeting's local time.
+        assert_eq!(agenda.due, at("2026-12-08T20:00:00Z"));
+        assert_eq!(agenda.by, at("2026-12-10T20:00:00Z"));
+        assert_eq!(agenda.reason, "meeting 10 Dec 15:00 about my program list");
+        assert_eq!(
+            agenda.data["meeting"]["at"],
+            "Thursday 10 December at 3:00 PM EST"
+        );
+        assert_eq!(agenda.data["meeting"]["agenda"][0], "programs");
+        // Still offered a minute before the meeting; gone once it began.
+        let o = run(&m, &[], &[], &[], &never, "2026-12-10T19:59:00Z");
+        assert_eq!(o[0].kind, OccasionKind::Agenda);
+        let o = run(&m, &[], &[], &[], &never, "2026-12-10T20:00:00Z");
+        assert_eq!(kinds(&o), vec![(OccasionKind::ThankYou, false)]);
+    }
+
+    #[test]
+    fn the_agenda_window_skips_the_weekend_and_holidays() {
+        // Mon 14 Dec 10:00: two business days before is Thu 10 Dec.
+        let m = [meeting("plan", "2026-12-14T15:00:00Z")];
+        let o = run(&m, &[], &[], &[], &never, "2026-12-01T12:00:00Z");
+        assert_eq!(o[0].due, at("2026-12-10T15:00:00Z"));
+        let holidays = [NaiveDate::from_ymd_opt(2026, 12, 11).unwrap()];
+        let cal = Calendar {
+            holidays: &holidays,
+            ..ny()
+        };
+        assert_eq!(
+            sub_business_days(at("2026-12-14T15:00:00Z"), 2, &cal),
+            at("2026-12-09T15:00:00Z")
+        );
+    }
+
+    #[test]
+    fn the_thank_you_is_due_from_the_end_late_after_three_days_then_given_up() {
+        let m = [meeting("plan", "2026-12-10T20:00:00Z")];
+        let o = run(&m, &[], &[], &[], &never, "2026-12-10T20:10:00Z");
+        let t = &o[0];
+        assert_eq!(
+            (t.kind, t.key.as_str()),
+            (OccasionKind::ThankYou, "thanks:n:plan")
+        );
+        // Due from the end; by one business day after (Fri 11 Dec).
+        assert_eq!(t.due, at("2026-12-10T20:30:00Z"));
+        assert_eq!(t.by, at("2026-12-11T20:30:00Z"));
+        assert!(
+            t.due > at("2026-12-10T20:10:00Z"),
+            "not before the meeting ends"
+        );
+        assert_eq!(t.data["meeting"]["discussed"], "how to choose programs");
+        // Three days after the end it is not yet late; a minute more is.
+        let o = run(&m, &[], &[], &[], &never, "2026-12-13T20:30:00Z");
+        assert_eq!(kinds(&o), vec![(OccasionKind::ThankYou, false)]);
+        let o = run(&m, &[], &[], &[], &never, "2026-12-13T20:31:00Z");
+        assert_eq!(kinds(&o), vec![(OccasionKind::ThankYou, true)]);
+        assert!(
+            o[0].late.as_ref().unwrap().contains("3 days ago"),
+            "{:?}",
+            o[0].late
+        );
+        let o = run(&m, &[], &[], &[], &never, "2026-12-24T20:31:00Z");
+        assert!(o.is_empty());
+    }
+
+    #[test]
+    fn each_goes_once_under_its_own_key() {
+        let m = [meeting("plan", "2026-12-10T20:00:00Z")];
+        let sent_agenda = |k: &str| k == "agenda:n:plan";
+        let o = run(&m, &[], &[], &[], &sent_agenda, "2026-12-09T12:00:00Z");
+        assert_eq!(kinds(&o), vec![(OccasionKind::ThankYou, false)]);
+        let both = |k: &str| k.ends_with(":n:plan");
+        assert!(run(&m, &[], &[], &[], &both, "2026-12-10T21:00:00Z").is_empty());
+    }
+
+    #[test]
+    fn a_moved_meeting_keeps_its_keys_and_a_cancelled_one_calls_for_nothing() {
+        let mut m = meeting("plan", "2026-12-10T20:00:00Z");
+        m.at = at("2026-12-17T20:00:00Z");
+        let o = run(
+            std::slice::from_ref(&m),
+            &[],
+            &[],
+            &[],
+            &never,
+            "2026-12-09T12:00:00Z",
+        );
+        assert_eq!(o[0].key, "agenda:n:plan");
+        assert_eq!(o[0].due, at("2026-12-15T20:00:00Z"));
+        assert_eq!(o[1].due, at("2026-12-17T20:30:00Z"));
+        m.cancelled = true;
+        assert!(run(&[m], &[], &[], &[], &never, "2026-12-16T12:00:00Z").is_empty());
+    }
+
+    #[test]
+    fn a_reply_does_not_stop_them_but_a_bounce_or_do_not_contact_does() {
+        let m = [meeting("plan", "2026-12-10T20:00:00Z")];
+        let h = [Happened {
+            at: at("2026-12-01T12:00:00Z"),
+            what: What::Reply,
+        }];
+        let o = run(&m, &[], &[], &h, &never, "2026-12-09T12:00:00Z");
+        assert_eq!(o.len(), 2);
+        let f = Facts {
+            contact: "n",
+            meetings: &m,
+            interviews: &[],
+            milestones: &[],
+            history: &h,
+            sent: &never,
+            stopped: true,
+        };
+        assert!(occasions(&f, &Rules::default(), &ny(), at("2026-12-09T12:00:00Z")).is_empty());
+    }
+
+    fn milestone(id: i64, date: &str, credited: bool) -> Milestone {
+        Milestone {
+            id,
+            text: "Passed USMLE Step 2 CK".into(),
+            date: date.parse().unwrap(),
+            recorded: at(&format!("{date}T17:00:00Z")),
+            credited,
+        }
+    }
+
+    #[test]
+    fn a_milestone_is_due_once_with_its_credit_and_late_after_a_week() {
+        let ms = [
+            milestone(1, "2026-11-20", true),
+            milestone(2, "2026-11-23", false),
+        ];
+        let o = run(&[], &[], &ms, &[], &never, "2026-11-24T12:00:00Z");
+        assert_eq!(o.len(), 2);
+        assert_eq!(o[0].key, "milestone:1:n");
+        assert_eq!(o[0].data["milestone"]["credited"], true);
+        assert_eq!(o[0].data["milestone"]["date"], "20 November 2026");
+        assert!(
+            o[0].reason.contains("their advice led to it"),
+            "{}",
+            o[0].reason
+        );
+        assert_eq!(o[1].data["milestone"]["credited"], false);
+        assert!(!o[1].reason.contains("advice"));
+        let told = |k: &str| k == "milestone:1:n";
+        let o = run(&[], &[], &ms, &[], &told, "2026-12-01T12:00:00Z");
+        assert_eq!(kinds(&o), vec![(OccasionKind::Milestone, true)]);
+        assert!(o[0].late.as_ref().unwrap().contains("have not been told"));
+    }
+
+    #[test]
+    fn the_agenda_lists_milestones_since_the_last_exchange() {
+        let m = [meeting("plan", "2026-12-10T20:00:00Z")];
+        let ms = [
+            milestone(1, "2026-11-20", false),
+            milestone(2, "2026-12-02", false),
+        ];
+        let h = [Happened {
+            at: at("2026-11-25T12:00:00Z"),
+            what: What::Reply,
+        }];
+        let o = run(&m, &[], &ms, &h, &never, "2026-12-09T12:00:00Z");
+        let agenda = o.iter().find(|o| o.kind == OccasionKind::Agenda).unwrap();
+        let listed = agenda.data["milestones"].as_array().unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0]["date"], "2 December 2026");
+    }
+
+    #[test]
+    fn an_interview_thank_you_is_due_within_a_day_and_late_after_three() {
+        let i = [Interview {
+            id: "example-im".into(),
+            at: at("2026-12-07T14:00:00Z"),
+            minutes: 60,
+            program: "Example IM".into(),
+            note: None,
+            cancelled: false,
+            source: Source::Journal(4),
+        }];
+        let o = run(&[], &i, &[], &[], &never, "2026-12-07T16:00:00Z");
+        assert_eq!(o[0].kind, OccasionKind::InterviewThanks);
+        assert_eq!(o[0].key, "interview:n:example-im");
+        assert_eq!(o[0].due, at("2026-12-07T15:00:00Z"));
+        assert_eq!(o[0].by, at("2026-12-08T15:00:00Z"));
+        assert_eq!(o[0].fill, "(outreach interview n --interview 4 …)");
+        let o = run(&[], &i, &[], &[], &never, "2026-12-10T16:00:00Z");
+        assert_eq!(kinds(&o), vec![(OccasionKind::InterviewThanks, true)]);
+    }
+
+    #[test]
+    fn times_are_read_in_the_contacts_zone_unless_they_carry_an_offset() {
+        let ny: Tz = "America/New_York".parse().unwrap();
+        assert_eq!(
+            parse_at("2026-12-10 15:00", ny),
+            Ok(at("2026-12-10T20:00:00Z"))
+        );
+        assert_eq!(
+            parse_at("2026-07-10T15:00", ny),
+            Ok(at("2026-07-10T19:00:00Z"))
+        );
+        assert_eq!(
+            parse_at("2026-12-10 15:00+01:00", ny),
+            Ok(at("2026-12-10T14:00:00Z"))
+        );
+        assert_eq!(
+            parse_at("2026-12-10T15:00:00Z", ny),
+            Ok(at("2026-12-10T15:00:00Z"))
+        );
+        assert!(parse_at("next Tuesday", ny)
+            .unwrap_err()
+            .contains("not a time"));
+    }
+
+    #[test]
+    fn entries_are_checked_for_times_topics_and_ids() {
+        let e: Vec<MeetingEntry> = serde_yaml::from_str(
+            "- {at: \"2026-12-10 15:00\", topic: Monthly call}\n- {at: \"2026-12-10 15:00\", topic: monthly  call}\n- {at: soon, topic: x}\n",
+        )
+        .unwrap();
+        let p = check_entries(&e, &[]);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].1.contains("two meetings are `monthly-call`"), "{p:?}");
+        assert!(p[1].1.contains("`soon` is not a time"), "{p:?}");
+        assert_eq!(slug("  Résumé & Letters! "), "résumé-letters");
+    }
+
+    #[test]
+    fn a_first_message_is_held_for_someone_written_to_or_in_conversation() {
+        let zone: Tz = "America/New_York".parse().unwrap();
+        let now = at("2026-11-24T15:00:00Z");
+        assert_eq!(first_contact_block(&[], &[], zone, now), None);
+        let intro = Happened {
+            at: at("2026-11-24T14:59:00Z"),
+            what: What::Sent {
+                message: 1,
+                template: "intro".into(),
+                kind: crate::template::Kind::FirstContact,
+                step: 0,
+                thread: None,
+            },
+        };
+        assert_eq!(
+            first_contact_block(&[intro], &[], zone, now).unwrap(),
+            "already had a first message (intro, 24 Nov)"
+        );
+        let reply = Happened {
+            at: at("2026-11-20T14:00:00Z"),
+            what: What::Marked(Mark::Replied),
+        };
+        assert_eq!(
+            first_contact_block(&[reply], &[], zone, now).unwrap(),
+            "already in conversation (their reply, 20 Nov)"
+        );
+        let held = [(at("2026-11-23T14:00:00Z"), "a meeting".to_string())];
+        assert_eq!(
+            first_contact_block(&[], &held, zone, now).unwrap(),
+            "a meeting"
+        );
+        // A meeting still to come is not yet a conversation.
+        let coming = [(at("2026-11-25T14:00:00Z"), "a meeting".to_string())];
+        assert_eq!(first_contact_block(&[], &coming, zone, now), None);
+    }
+}

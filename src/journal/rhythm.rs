@@ -5,7 +5,7 @@
 
 use anyhow::{bail, Result};
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 
 use super::{parse_ts, ts, Journal, State};
 
@@ -200,20 +200,6 @@ impl Journal {
         Ok(list)
     }
 
-    /// Whether any milestone was ever recorded (a cheap look before
-    /// reading them all).
-    pub fn has_rhythm(&self) -> Result<bool> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT 1 WHERE EXISTS (SELECT 1 FROM milestones) OR EXISTS (SELECT 1 FROM appointments)",
-                [],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some())
-    }
-
     /// The once-only keys of the rhythm's messages (agendas, thank-yous,
     /// milestone updates, interview thanks) with their states.
     pub fn rhythm_keys(&self) -> Result<Vec<(String, State)>> {
@@ -282,13 +268,11 @@ mod tests {
     #[test]
     fn a_milestone_keeps_its_mentors_and_their_credit() {
         let mut j = Journal::in_memory().unwrap();
-        assert!(!j.has_rhythm().unwrap());
         let d = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
         let mentors = vec![("a".to_string(), true), ("b".to_string(), false)];
         let id = j
             .add_milestone("Passed Step 2", d, &mentors, now())
             .unwrap();
-        assert!(j.has_rhythm().unwrap());
         let all = j.milestones().unwrap();
         assert_eq!(all.len(), 1);
         assert_eq!((all[0].id, all[0].date, all[0].recorded_at), (id, d, now()));
