@@ -6,5 +6,6 @@ mod check;
 mod core;
 mod mailstack;
 mod review;
+mod rhythm;
 mod scenario;
 mod send;
