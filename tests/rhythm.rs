@@ -460,3 +460,93 @@ fn do_not_contact_stops_agendas_and_thank_yous_and_a_reply_does_not() {
     assert_eq!(at(&ws, AGENDA_OPENS, &["run"]), "");
     assert!(outbox(&ws).is_empty());
 }
+
+/// On the real Postfix and Dovecot: `run` files a meeting's agenda and its
+/// thank-you in Drafts, and `run --send` sends another meeting's, each
+/// exactly once across reruns.
+#[test]
+fn on_the_stack_agenda_and_thank_you_go_once_each() {
+    use crate::util::stack::{self, copies, Stack};
+
+    let _g = stack::shared();
+    let s = Stack::get();
+    let (ws, user, password) = s.workspace("rhythm", "intro");
+    let uniq = format!("rhythm{}", std::process::id());
+    let c = &s.catchall_domain;
+    for (name, body) in [
+        ("agenda", include_str!("../templates/agenda.hbs")),
+        ("thank-you", include_str!("../templates/thank-you.hbs")),
+        (
+            "partials/signature",
+            include_str!("../templates/partials/signature.hbs"),
+        ),
+    ] {
+        ws.write(&format!("templates/{name}.hbs"), body);
+    }
+    // Ada's meeting is Thu 10 Dec 2026, Ben's a week later, both 10:00 in
+    // New York (15:00 UTC): inside the send window.
+    let meeting = |day: &str| {
+        format!("  meetings:\n    - at: \"2026-12-{day} 10:00\"\n      topic: my research plan\n      agenda: [a first project]\n      discussed: which registry to start with\n")
+    };
+    ws.write(
+        "contacts/all.yaml",
+        &format!(
+            "- id: ada\n  name: Ada Obi\n  title: Dr.\n  email: ada.{uniq}@{c}\n  timezone: America/New_York\n{}\
+             - id: ben\n  name: Ben Cho\n  title: Dr.\n  email: ben.{uniq}@{c}\n  timezone: America/New_York\n{}",
+            meeting("10"),
+            meeting("17")
+        ),
+    );
+    let run = |args: &[&str], now: &str| {
+        let out = ws
+            .command(args)
+            .env("OUTREACH_NOW", now)
+            .env("OUTREACH_SMTP_PASSWORD", &password)
+            .env("OUTREACH_IMAP_PASSWORD", &password)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?} at {now}: {}\n{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        text(&out.stdout)
+    };
+    let journal = || outreach::journal::Journal::open(&ws.path().join(".outreach")).unwrap();
+    // Ada's as drafts: two days before, and after the meeting's end.
+    for (now, what) in [
+        ("2026-12-08T15:00:00Z", "agenda"),
+        ("2026-12-10T15:45:00Z", "thank-you"),
+    ] {
+        assert_eq!(run(&["run"], now), format!("ada: {what} filed in Drafts\n"));
+        assert_eq!(run(&["run"], now), "");
+        assert_eq!(run(&["run", "--send"], now), "");
+    }
+    // Ben's sent over Postfix.
+    for now in ["2026-12-15T15:00:00Z", "2026-12-17T15:45:00Z"] {
+        assert_has(&run(&["run", "--send"], now), "1 sent, 0 failed");
+        assert_eq!(run(&["run", "--send"], now), "");
+        assert_eq!(run(&["run"], now), "");
+    }
+    let mut imap = s.login(&user, &password);
+    assert_eq!(imap.examine("Drafts").unwrap().exists, 2);
+    let templates = |who: &str| -> Vec<String> {
+        journal()
+            .messages_for(who)
+            .unwrap()
+            .into_iter()
+            .map(|m| m.template)
+            .collect()
+    };
+    assert_eq!(templates("ada"), ["agenda", "thank-you"]);
+    assert_eq!(templates("ben"), ["agenda", "thank-you"]);
+    let ids: Vec<String> = journal()
+        .messages_for("ben")
+        .unwrap()
+        .into_iter()
+        .map(|m| m.message_id)
+        .collect();
+    let mut inbox = s.catchall();
+    assert_eq!(copies(&mut inbox, "INBOX", &ids, 30), vec![1, 1]);
+}
