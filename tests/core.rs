@@ -39,7 +39,9 @@ fn init_refuses_to_overwrite_and_changes_nothing() {
 
 /// The exact bytes of one draft: a regression guard for headers (encoded
 /// UTF-8 display name, Date and Message-ID from OUTREACH_NOW), CRLF line
-/// ends, quoted-printable UTF-8 and wrapping at 72 columns.
+/// ends, quoted-printable UTF-8, and a line per paragraph (the `=` soft
+/// breaks are quoted-printable's, undone by every client) so that a phone
+/// reflows the text to its width.
 #[test]
 fn draft_writes_exact_eml() {
     let ws = Workspace::sample();
@@ -59,18 +61,17 @@ Content-Transfer-Encoding: quoted-printable\r
 \r
 Dear Dr. N=C3=BA=C3=B1ez,\r
 \r
-My name is Amina Yusuf. I trained in medicine in Nigeria and am now a\r
-research fellow in the Department of Medicine at Example University\r
-Hospital in Baltimore, preparing to apply for residency in Internal\r
-Medicine.\r
+My name is Amina Yusuf. I trained in medicine in Nigeria and am now a resea=\r
+rch fellow in the Department of Medicine at Example University Hospital in =\r
+Baltimore, preparing to apply for residency in Internal Medicine.\r
 \r
-I came across your work through your talk at the ACP Internal Medicine\r
-Meeting, and I especially admire your point that early mentorship\r
-matters more than any single exam score.\r
+I came across your work through your talk at the ACP Internal Medicine Meet=\r
+ing, and I especially admire your point that early mentorship matters more =\r
+than any single exam score.\r
 \r
-Would you have 15=E2=80=9320 minutes for a short call in the coming weeks? I\r
-would be grateful for your advice on how to make my application as\r
-strong as it can be.\r
+Would you have 15=E2=80=9320 minutes for a short call in the coming weeks? =\r
+I would be grateful for your advice on how to make my application as strong=\r
+ as it can be.\r
 \r
 Thank you for your time.\r
 \r
@@ -79,6 +80,12 @@ Amina Yusuf, MBBS\r
 amina.yusuf@example.org\r
 ";
     assert_eq!(eml, expected);
+    // Decoded, each paragraph is one line.
+    let parsed = mail_parser::MessageParser::default()
+        .parse(eml.as_bytes())
+        .unwrap();
+    let body = parsed.body_text(0).unwrap().replace("\r\n", "\n");
+    assert!(body.contains("\nMy name is Amina Yusuf. I trained in medicine in Nigeria and am now a research fellow in the Department of Medicine at Example University Hospital in Baltimore, preparing to apply for residency in Internal Medicine.\n"), "{body}");
 }
 
 #[test]
