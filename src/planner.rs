@@ -47,6 +47,8 @@ pub struct Planned<'w> {
     pub hold: Option<String>,
     /// The meeting, milestone or interview it belongs to.
     pub occasion: Option<Occasion>,
+    /// What the occasion adds to the data its template sees.
+    pub data: Option<serde_json::Value>,
 }
 
 impl Planned<'_> {
@@ -89,7 +91,7 @@ pub fn plan<'w>(
                     kind: ActionKind::Occasion(o.kind),
                     template: o.template.clone(),
                     due: o.due,
-                    reason: o.reason.clone(),
+                    reason: o.reason(),
                 };
                 actions.push((a, Some(o)));
             }
@@ -126,19 +128,25 @@ pub fn plan<'w>(
             // A template that needs what only the user can write (a mentor
             // update's news, what a meeting discussed) waits for it rather
             // than failing every run.
-            let data = occasion.as_ref().map(|o| &o.data);
+            let data = occasion.as_ref().map(Occasion::data);
             let hold = hold.or_else(|| {
                 ws.templates
-                    .missing_requirement_with(template, contact, data)
+                    .missing_requirement_with(template, contact, data.as_ref())
                     .map(|field| match &occasion {
                         Some(o) if !o.fill.is_empty() => format!("waits for `{field}` {}", o.fill),
                         _ => format!("waits for `{field}` in {}", contact.place()),
                     })
             });
             if hold.is_none() {
-                if let Err(p) =
-                    compose_with(ws, template, contact, now, follow_up.as_ref(), data, 0)
-                {
+                if let Err(p) = compose_with(
+                    ws,
+                    template,
+                    contact,
+                    now,
+                    follow_up.as_ref(),
+                    data.as_ref(),
+                    0,
+                ) {
                     problems.extend(p);
                     continue;
                 }
@@ -152,6 +160,7 @@ pub fn plan<'w>(
                 queued,
                 hold,
                 occasion,
+                data,
             });
         }
     }
@@ -314,7 +323,7 @@ pub fn carry_out(
             p.contact,
             now,
             p.follow_up.as_ref(),
-            p.occasion.as_ref().map(|o| &o.data),
+            p.data.as_ref(),
             salt as u64,
         )
     })?);

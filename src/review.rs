@@ -192,7 +192,7 @@ impl<'w> Book<'w> {
         if meetings.is_empty() && interviews.is_empty() && milestones.is_empty() {
             return Vec::new();
         }
-        let history = self.history_at(contact, now);
+        let history = || self.history_at(contact, now);
         let sent = |k: &str| self.keys.get(k) == Some(&State::Sent);
         let facts = Facts {
             contact: &contact.id,

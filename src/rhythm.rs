@@ -179,7 +179,9 @@ impl OccasionKind {
     }
 }
 
-/// One message an occasion calls for, not yet sent.
+/// One message an occasion calls for, not yet sent. Its reason and the
+/// data its template sees are written out only when asked for: `status`
+/// looks at thousands of occasions and needs neither.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Occasion {
     pub kind: OccasionKind,
@@ -193,12 +195,71 @@ pub struct Occasion {
     /// Set when it is late at `now`, in words (for `lint`, and `run`
     /// leaves a late one for the user to judge).
     pub late: Option<String>,
-    pub reason: String,
-    /// What the template sees besides the contact: `meeting`, `milestones`,
-    /// `milestone` or `interview`.
-    pub data: Value,
     /// Where to fill in a field the template waits for.
     pub fill: String,
+    subject: Subject,
+    zone: Tz,
+    today: NaiveDate,
+}
+
+/// What an occasion is about.
+#[derive(Debug, Clone, PartialEq)]
+enum Subject {
+    /// A meeting, with the milestones since the last exchange (agendas).
+    Meeting(Meeting, Vec<(String, NaiveDate)>),
+    Interview(Interview),
+    Milestone(Milestone),
+}
+
+impl Occasion {
+    /// Why it is due, e.g. "meeting 10 Dec 15:00 about my program list".
+    pub fn reason(&self) -> String {
+        let (zone, today) = (self.zone, self.today);
+        match (&self.subject, self.kind) {
+            (Subject::Meeting(m, _), OccasionKind::Agenda) => {
+                format!("meeting {} about {}", when(m.at, zone, today), m.topic)
+            }
+            (Subject::Meeting(m, _), _) => {
+                format!(
+                    "after the meeting {} about {}",
+                    when(m.at, zone, today),
+                    m.topic
+                )
+            }
+            (Subject::Interview(i), _) => {
+                format!(
+                    "after the interview {} at {}",
+                    when(i.at, zone, today),
+                    i.program
+                )
+            }
+            (Subject::Milestone(m), _) if m.credited => {
+                format!("milestone: {} (their advice led to it)", m.text)
+            }
+            (Subject::Milestone(m), _) => format!("milestone: {}", m.text),
+        }
+    }
+
+    /// What the template sees besides the contact: `meeting` (and
+    /// `milestones` for an agenda), `milestone` or `interview`.
+    pub fn data(&self) -> Value {
+        match (&self.subject, self.kind) {
+            (Subject::Meeting(m, since), OccasionKind::Agenda) => json!({
+                "meeting": meeting_json(m, self.zone),
+                "milestones": since
+                    .iter()
+                    .map(|(text, date)| json!({"text": text, "date": long_date(*date)}))
+                    .collect::<Vec<_>>(),
+            }),
+            (Subject::Meeting(m, _), _) => json!({ "meeting": meeting_json(m, self.zone) }),
+            (Subject::Interview(i), _) => json!({ "interview": interview_json(i, self.zone) }),
+            (Subject::Milestone(m), _) => json!({ "milestone": {
+                "text": m.text,
+                "date": long_date(m.date),
+                "credited": m.credited,
+            }}),
+        }
+    }
 }
 
 /// The once-only keys of the rhythm start with these.
@@ -210,8 +271,9 @@ pub struct Facts<'a> {
     pub meetings: &'a [Meeting],
     pub interviews: &'a [Interview],
     pub milestones: &'a [Milestone],
-    /// The contact's history (messages, replies, marks), sorted.
-    pub history: &'a [Happened],
+    /// The contact's history (messages, replies, marks), sorted; only
+    /// read when an agenda has milestones to list.
+    pub history: &'a dyn Fn() -> Vec<Happened>,
     /// Whether a once-only key was sent already.
     pub sent: &'a dyn Fn(&str) -> bool,
     /// A bounce or do-not-contact stands: nothing goes.
@@ -227,77 +289,74 @@ pub fn occasions(f: &Facts, rules: &Rules, cal: &Calendar, now: DateTime<Utc>) -
         return out;
     }
     let today = now.with_timezone(&cal.zone).date_naive();
+    let occasion = |kind, key, template: &str, due, by, late, fill, subject| Occasion {
+        kind,
+        key,
+        template: template.to_string(),
+        due,
+        by,
+        late,
+        fill,
+        subject,
+        zone: cal.zone,
+        today,
+    };
+    let mut since: Option<Vec<(String, NaiveDate)>> = None;
     for m in f.meetings.iter().filter(|m| !m.cancelled) {
         let fill = fill_hint(&m.source, f.contact, "meet", "--meeting");
         let agenda_key = agenda_key(f.contact, &m.id);
         if now < m.at && !(f.sent)(&agenda_key) {
             let due = sub_business_days(m.at, rules.agenda_business_days, cal);
-            let since = last_exchange(f.history, now);
-            out.push(Occasion {
-                kind: OccasionKind::Agenda,
-                key: agenda_key,
-                template: rules.agenda_template.clone(),
+            let listed = since
+                .get_or_insert_with(|| milestones_since(f, now, cal.zone))
+                .clone();
+            out.push(occasion(
+                OccasionKind::Agenda,
+                agenda_key,
+                &rules.agenda_template,
                 due,
-                by: m.at,
-                late: None,
-                reason: format!("meeting {} about {}", when(m.at, cal.zone, today), m.topic),
-                data: json!({
-                    "meeting": meeting_json(m, cal.zone),
-                    "milestones": since_json(f.milestones, since, cal.zone),
-                }),
-                fill: fill.clone(),
-            });
+                m.at,
+                None,
+                fill.clone(),
+                Subject::Meeting(m.clone(), listed),
+            ));
         }
         let thanks_key = thanks_key(f.contact, &m.id);
         let end = m.end();
         if now < end + Duration::days(GIVE_UP_DAYS) && !(f.sent)(&thanks_key) {
             let by = add_business_days(end, rules.thank_you_business_days, cal);
-            out.push(Occasion {
-                kind: OccasionKind::ThankYou,
-                key: thanks_key,
-                template: rules.thank_you_template.clone(),
-                due: end,
-                by,
-                late: late(
-                    end,
-                    now,
-                    rules.late_days,
-                    &format!("the meeting about {}", m.topic),
-                ),
-                reason: format!(
-                    "after the meeting {} about {}",
-                    when(m.at, cal.zone, today),
-                    m.topic
-                ),
-                data: json!({ "meeting": meeting_json(m, cal.zone) }),
-                fill,
+            let late = late(end, now, rules.late_days, || {
+                format!("the meeting about {}", m.topic)
             });
+            out.push(occasion(
+                OccasionKind::ThankYou,
+                thanks_key,
+                &rules.thank_you_template,
+                end,
+                by,
+                late,
+                fill,
+                Subject::Meeting(m.clone(), Vec::new()),
+            ));
         }
     }
     for i in f.interviews.iter().filter(|i| !i.cancelled) {
         let key = interview_key(f.contact, &i.id);
         let end = i.end();
         if now < end + Duration::days(GIVE_UP_DAYS) && !(f.sent)(&key) {
-            out.push(Occasion {
-                kind: OccasionKind::InterviewThanks,
-                key,
-                template: rules.interview_template.clone(),
-                due: end,
-                by: end + Duration::days(1),
-                late: late(
-                    end,
-                    now,
-                    rules.late_days,
-                    &format!("the interview at {}", i.program),
-                ),
-                reason: format!(
-                    "after the interview {} at {}",
-                    when(i.at, cal.zone, today),
-                    i.program
-                ),
-                data: json!({ "interview": interview_json(i, cal.zone) }),
-                fill: fill_hint(&i.source, f.contact, "interview", "--interview"),
+            let late = late(end, now, rules.late_days, || {
+                format!("the interview at {}", i.program)
             });
+            out.push(occasion(
+                OccasionKind::InterviewThanks,
+                key,
+                &rules.interview_template,
+                end,
+                end + Duration::days(1),
+                late,
+                fill_hint(&i.source, f.contact, "interview", "--interview"),
+                Subject::Interview(i.clone()),
+            ));
         }
     }
     for m in f.milestones {
@@ -307,34 +366,40 @@ pub fn occasions(f: &Facts, rules: &Rules, cal: &Calendar, now: DateTime<Utc>) -
         }
         let due = m.recorded;
         let late_at = due + Duration::days(i64::from(rules.milestone_late_days));
-        out.push(Occasion {
-            kind: OccasionKind::Milestone,
-            key,
-            template: rules.milestone_template.clone(),
-            due,
-            by: late_at,
-            late: (now > late_at).then(|| {
-                format!(
-                    "the milestone \"{}\" was recorded {} ago and they have not been told",
-                    m.text,
-                    days((now - due).num_days())
-                )
-            }),
-            reason: if m.credited {
-                format!("milestone: {} (their advice led to it)", m.text)
-            } else {
-                format!("milestone: {}", m.text)
-            },
-            data: json!({ "milestone": {
-                "text": m.text,
-                "date": long_date(m.date),
-                "credited": m.credited,
-            }}),
-            fill: String::new(),
+        let late = (now > late_at).then(|| {
+            format!(
+                "the milestone \"{}\" was recorded {} ago and they have not been told",
+                m.text,
+                days((now - due).num_days())
+            )
         });
+        out.push(occasion(
+            OccasionKind::Milestone,
+            key,
+            &rules.milestone_template,
+            due,
+            late_at,
+            late,
+            String::new(),
+            Subject::Milestone(m.clone()),
+        ));
     }
     out.sort_by(|a, b| (a.due, &a.key).cmp(&(b.due, &b.key)));
     out
+}
+
+/// The milestones recorded for this contact since the last exchange with
+/// them (all of them, with no exchange yet).
+fn milestones_since(f: &Facts, now: DateTime<Utc>, zone: Tz) -> Vec<(String, NaiveDate)> {
+    if f.milestones.is_empty() {
+        return Vec::new();
+    }
+    let since = last_exchange(&(f.history)(), now).map(|s| s.with_timezone(&zone).date_naive());
+    f.milestones
+        .iter()
+        .filter(|m| since.is_none_or(|s| m.date >= s))
+        .map(|m| (m.text.clone(), m.date))
+        .collect()
 }
 
 /// The once-only key of a meeting's agenda.
@@ -609,17 +674,6 @@ fn last_exchange(history: &[Happened], now: DateTime<Utc>) -> Option<DateTime<Ut
         .max()
 }
 
-fn since_json(milestones: &[Milestone], since: Option<DateTime<Utc>>, zone: Tz) -> Value {
-    let since = since.map(|s| s.with_timezone(&zone).date_naive());
-    Value::Array(
-        milestones
-            .iter()
-            .filter(|m| since.is_none_or(|s| m.date >= s))
-            .map(|m| json!({"text": m.text, "date": long_date(m.date)}))
-            .collect(),
-    )
-}
-
 fn meeting_json(m: &Meeting, zone: Tz) -> Value {
     let local = m.at.with_timezone(&zone);
     json!({
@@ -677,11 +731,17 @@ fn days(n: i64) -> String {
     }
 }
 
-fn late(end: DateTime<Utc>, now: DateTime<Utc>, late_days: u32, what: &str) -> Option<String> {
+fn late(
+    end: DateTime<Utc>,
+    now: DateTime<Utc>,
+    late_days: u32,
+    what: impl FnOnce() -> String,
+) -> Option<String> {
     let ago = now - end;
     (ago > Duration::days(i64::from(late_days))).then(|| {
         format!(
-            "{what} was {} ago and no thank-you went yet: thank-yous are best within {}",
+            "{} was {} ago and no thank-you went yet: thank-yous are best within {}",
+            what(),
             days(ago.num_days()),
             days(i64::from(late_days))
         )
@@ -747,12 +807,13 @@ mod tests {
         sent: &dyn Fn(&str) -> bool,
         now: &str,
     ) -> Vec<Occasion> {
+        let history = || history.to_vec();
         let f = Facts {
             contact: "n",
             meetings,
             interviews,
             milestones,
-            history,
+            history: &history,
             sent,
             stopped: false,
         };
@@ -773,12 +834,15 @@ mod tests {
         // Tue 8 Dec, at the meeting's local time.
         assert_eq!(agenda.due, at("2026-12-08T20:00:00Z"));
         assert_eq!(agenda.by, at("2026-12-10T20:00:00Z"));
-        assert_eq!(agenda.reason, "meeting 10 Dec 15:00 about my program list");
         assert_eq!(
-            agenda.data["meeting"]["at"],
+            agenda.reason(),
+            "meeting 10 Dec 15:00 about my program list"
+        );
+        assert_eq!(
+            agenda.data()["meeting"]["at"],
             "Thursday 10 December at 3:00 PM EST"
         );
-        assert_eq!(agenda.data["meeting"]["agenda"][0], "programs");
+        assert_eq!(agenda.data()["meeting"]["agenda"][0], "programs");
         // Still offered a minute before the meeting; gone once it began.
         let o = run(&m, &[], &[], &[], &never, "2026-12-10T19:59:00Z");
         assert_eq!(o[0].kind, OccasionKind::Agenda);
@@ -819,7 +883,7 @@ mod tests {
             t.due > at("2026-12-10T20:10:00Z"),
             "not before the meeting ends"
         );
-        assert_eq!(t.data["meeting"]["discussed"], "how to choose programs");
+        assert_eq!(t.data()["meeting"]["discussed"], "how to choose programs");
         // Three days after the end it is not yet late; a minute more is.
         let o = run(&m, &[], &[], &[], &never, "2026-12-13T20:30:00Z");
         assert_eq!(kinds(&o), vec![(OccasionKind::ThankYou, false)]);
@@ -872,12 +936,13 @@ mod tests {
         }];
         let o = run(&m, &[], &[], &h, &never, "2026-12-09T12:00:00Z");
         assert_eq!(o.len(), 2);
+        let history = || h.to_vec();
         let f = Facts {
             contact: "n",
             meetings: &m,
             interviews: &[],
             milestones: &[],
-            history: &h,
+            history: &history,
             sent: &never,
             stopped: true,
         };
@@ -903,15 +968,15 @@ mod tests {
         let o = run(&[], &[], &ms, &[], &never, "2026-11-24T12:00:00Z");
         assert_eq!(o.len(), 2);
         assert_eq!(o[0].key, "milestone:1:n");
-        assert_eq!(o[0].data["milestone"]["credited"], true);
-        assert_eq!(o[0].data["milestone"]["date"], "20 November 2026");
+        assert_eq!(o[0].data()["milestone"]["credited"], true);
+        assert_eq!(o[0].data()["milestone"]["date"], "20 November 2026");
         assert!(
-            o[0].reason.contains("their advice led to it"),
+            o[0].reason().contains("their advice led to it"),
             "{}",
-            o[0].reason
+            o[0].reason()
         );
-        assert_eq!(o[1].data["milestone"]["credited"], false);
-        assert!(!o[1].reason.contains("advice"));
+        assert_eq!(o[1].data()["milestone"]["credited"], false);
+        assert!(!o[1].reason().contains("advice"));
         let told = |k: &str| k == "milestone:1:n";
         let o = run(&[], &[], &ms, &[], &told, "2026-12-01T12:00:00Z");
         assert_eq!(kinds(&o), vec![(OccasionKind::Milestone, true)]);
@@ -931,7 +996,8 @@ mod tests {
         }];
         let o = run(&m, &[], &ms, &h, &never, "2026-12-09T12:00:00Z");
         let agenda = o.iter().find(|o| o.kind == OccasionKind::Agenda).unwrap();
-        let listed = agenda.data["milestones"].as_array().unwrap();
+        let data = agenda.data();
+        let listed = data["milestones"].as_array().unwrap();
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0]["date"], "2 December 2026");
     }

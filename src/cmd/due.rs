@@ -58,7 +58,7 @@ pub fn execute(args: &DueArgs, ws: &Workspace, out: &mut dyn Write) -> Result<Ex
                 kind: ActionKind::Occasion(o.kind),
                 template: o.template.clone(),
                 due: o.due,
-                reason: o.reason.clone(),
+                reason: o.reason(),
             };
             items.push((c, a, Some(o)));
         }

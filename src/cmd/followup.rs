@@ -121,14 +121,13 @@ fn show(ws: &Workspace, p: &Planned, now: DateTime<Utc>, out: &mut dyn Write) ->
         writeln!(out, "{}", "─".repeat(72))?;
         return Ok(());
     }
-    let data = p.occasion.as_ref().map(|o| &o.data);
     let (c, _) = compose_with(
         ws,
         p.template,
         p.contact,
         now,
         p.follow_up.as_ref(),
-        data,
+        p.data.as_ref(),
         0,
     )
     .map_err(|e| anyhow::anyhow!("{}", e[0]))?;

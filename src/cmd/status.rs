@@ -114,7 +114,7 @@ pub fn execute(args: &StatusArgs, ws: &Workspace, out: &mut dyn Write) -> Result
                     })),
                     "occasions": of(&c.id).iter().map(|o| serde_json::json!({
                         "action": o.kind.name(), "template": o.template, "due": o.due,
-                        "due_now": o.due <= now, "reason": o.reason, "late": o.late, "key": o.key,
+                        "due_now": o.due <= now, "reason": o.reason(), "late": o.late, "key": o.key,
                     })).collect::<Vec<_>>(),
                     "sent": r.sent,
                     "replied": r.replied,
