@@ -464,6 +464,12 @@ pub fn first_contact_block(
 /// or seconds) in `zone`, or with an offset ("…15:00-05:00", "…Z").
 pub fn parse_at(text: &str, zone: Tz) -> Result<DateTime<Utc>, String> {
     let t = text.trim();
+    // The usual form first: a contact file holds thousands of these.
+    for f in ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"] {
+        if let Ok(n) = NaiveDateTime::parse_from_str(t, f) {
+            return Ok(local_instant(zone, n.date(), n.time()));
+        }
+    }
     if let Ok(d) = DateTime::parse_from_rfc3339(t) {
         return Ok(d.to_utc());
     }
@@ -475,11 +481,6 @@ pub fn parse_at(text: &str, zone: Tz) -> Result<DateTime<Utc>, String> {
     ] {
         if let Ok(d) = DateTime::parse_from_str(t, f) {
             return Ok(d.to_utc());
-        }
-    }
-    for f in ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"] {
-        if let Ok(n) = NaiveDateTime::parse_from_str(t, f) {
-            return Ok(local_instant(zone, n.date(), n.time()));
         }
     }
     Err(format!(
