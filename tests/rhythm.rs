@@ -550,3 +550,21 @@ fn on_the_stack_agenda_and_thank_you_go_once_each() {
     let mut inbox = s.catchall();
     assert_eq!(copies(&mut inbox, "INBOX", &ids, 30), vec![1, 1]);
 }
+
+#[test]
+fn a_bad_meeting_in_a_contact_file_is_a_located_error_and_nothing_runs() {
+    let ws = Workspace::sample();
+    ws.write(
+        "contacts/bello.yaml",
+        "name: Kemi Bello\nemail: k.bello@example.org\ncadence: 2 months\nmeetings:\n  - at: next Tuesday\n    topic: my research plan\n",
+    );
+    let out = ws.run(&["lint"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_has(
+        &text(&out.stdout),
+        "contacts/bello.yaml:4: error: contact `bello`: meeting \"my research plan\": `next Tuesday` is not a time",
+    );
+    let err = ws.fails(&["run"], 1);
+    assert_has(&err, "`next Tuesday` is not a time");
+    assert!(!ws.path().join("outbox").exists());
+}
