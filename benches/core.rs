@@ -43,7 +43,7 @@ fn main() {
     for m in &messages {
         std::fs::write(
             out.join(format!("intro-{}.eml", m.contact.id)),
-            m.email.formatted(),
+            m.email(&ws.config.me).unwrap().formatted(),
         )
         .unwrap();
     }

@@ -1,6 +1,8 @@
 //! Benchmark of the review (`outreach status`): a generated workspace of
 //! 10,000 contacts and a journal of 15,000 messages and 50,000 events
-//! (replies, out-of-office answers, bounces, the user's own mail, marks).
+//! (replies, out-of-office answers, bounces, the user's own mail, marks),
+//! with the rhythm: two meetings in each mentor's file, a meeting recorded
+//! for every 20th contact, and three milestones told to every mentor.
 //! Prints the time of each phase in process, and the wall time of the
 //! release binary's `status` (median of 5 runs), which includes loading
 //! and checking every contact file. Goal: status under 200 ms.
@@ -13,7 +15,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use outreach::journal::{Event, EventKind, Journal, MailboxMark, NewMessage, State};
+use outreach::journal::{
+    AppointmentKind, Event, EventKind, Journal, MailboxMark, NewAppointment, NewMessage, State,
+};
 use outreach::review::Book;
 use outreach::template::Kind;
 use outreach::workspace::Workspace;
@@ -33,7 +37,11 @@ fn main() {
         std::fs::create_dir_all(k).unwrap();
     }
     let now: DateTime<Utc> = "2026-12-20T15:00:00Z".parse().unwrap();
-    generate(root, n, now);
+    generate(root, n, now, true);
+    // The reference, in the same run: the same workspace without meetings
+    // or milestones.
+    let plain = tempfile::tempdir().expect("temp dir");
+    generate(plain.path(), n, now, false);
 
     let t = Instant::now();
     let ws = Workspace::load(root).expect("the generated workspace loads");
@@ -44,6 +52,10 @@ fn main() {
     let read = t.elapsed();
     let t = Instant::now();
     let reviews = book.review_all(now);
+    let occasions: usize = reviews
+        .iter()
+        .map(|(c, r)| book.occasions(c, r, now).len())
+        .sum();
     let review = t.elapsed();
     let due = reviews
         .iter()
@@ -51,33 +63,43 @@ fn main() {
         .count();
 
     let bin = env!("CARGO_BIN_EXE_outreach");
-    let mut runs: Vec<Duration> = (0..5)
-        .map(|_| {
-            let t = Instant::now();
-            let status = Command::new(bin)
-                .args(["status"])
-                .current_dir(root)
-                .env("OUTREACH_NOW", now.to_rfc3339())
-                .stdout(Stdio::null())
-                .status()
-                .expect("run the outreach binary");
-            assert!(status.success());
-            t.elapsed()
-        })
-        .collect();
+    let status = |dir: &Path| {
+        let t = Instant::now();
+        let status = Command::new(bin)
+            .args(["status"])
+            .current_dir(dir)
+            .env("OUTREACH_NOW", now.to_rfc3339())
+            .stdout(Stdio::null())
+            .status()
+            .expect("run the outreach binary");
+        assert!(status.success());
+        t.elapsed()
+    };
+    // Alternated, so that the load of a busy machine falls on both alike.
+    let (mut runs, mut refs): (Vec<Duration>, Vec<Duration>) =
+        (0..5).map(|_| (status(root), status(plain.path()))).unzip();
+    refs.sort();
     runs.sort();
     let messages = journal.messages().unwrap().len();
     let events = journal.events().unwrap().len();
 
-    println!("contacts: {n}, journal: {messages} messages, {events} events; {due} due now");
+    println!("contacts: {n}, journal: {messages} messages, {events} events; {due} due now, {occasions} agendas, thank-yous and milestone updates");
     println!("load + validate contacts: {:>7.1} ms", ms(load));
     println!("read the journal:         {:>7.1} ms", ms(read));
-    println!("review every contact:     {:>7.1} ms", ms(review));
+    println!(
+        "review every contact:     {:>7.1} ms  (with their occasions)",
+        ms(review)
+    );
     println!(
         "outreach status (binary): {:>7.1} ms median of 5 (min {:.1}, max {:.1}); goal < 200 ms",
         ms(runs[2]),
         ms(runs[0]),
         ms(runs[4])
+    );
+    println!(
+        "  without meetings or milestones: {:.1} ms median of 5; ratio {:.2}",
+        ms(refs[2]),
+        runs[2].as_secs_f64() / refs[2].as_secs_f64()
     );
 }
 
@@ -88,7 +110,7 @@ fn ms(d: Duration) -> f64 {
 /// The repository's config and templates, `n` contacts in lists of 500,
 /// and a journal: an intro to each, a follow-up to every other one, and
 /// five events each.
-fn generate(root: &Path, n: usize, now: DateTime<Utc>) {
+fn generate(root: &Path, n: usize, now: DateTime<Utc>, rhythm: bool) {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     std::fs::copy(repo.join("outreach.yaml"), root.join("outreach.yaml")).unwrap();
     std::fs::create_dir_all(root.join("templates/partials")).unwrap();
@@ -115,7 +137,13 @@ fn generate(root: &Path, n: usize, now: DateTime<Utc>) {
             "- id: c{i:05}\n  name: Ngozi Okonkwo-Adeyemi {i}\n  title: Dr.\n  email: contact{i}@example.net\n  \
              specialty: Cardiology\n  timezone: {}\n  tags: [bench]\n{}",
             zones[i % zones.len()],
-            if i % 10 == 0 { "  cadence: 6 weeks\n  vars: { update: my research is going well }\n" } else { "" }
+            if i % 10 == 0 && !rhythm {
+                "  cadence: 6 weeks\n  vars: { update: my research is going well }\n"
+            } else if i % 10 == 0 {
+                "  cadence: 6 weeks\n  vars: { update: my research is going well }\n  meetings:\n    - { at: \"2026-12-10 15:00\", topic: my research plan, discussed: the first project }\n    - { at: \"2026-12-29 15:00\", topic: my program list, agenda: [programs] }\n"
+            } else {
+                ""
+            }
         ));
         if (i + 1) % 500 == 0 || i + 1 == n {
             std::fs::write(contacts.join(format!("list{:03}.yaml", i / 500)), &list).unwrap();
@@ -205,6 +233,65 @@ fn generate(root: &Path, n: usize, now: DateTime<Utc>) {
             });
         }
     }
+    // The rhythm: a meeting recorded by command for every 20th contact,
+    // three milestones told to every mentor, the first already told.
+    for i in (0..n).step_by(20).filter(|_| rhythm) {
+        journal
+            .add_appointment(
+                &NewAppointment {
+                    contact: &ids[i],
+                    kind: AppointmentKind::Meeting,
+                    at: now + chrono::Duration::days(3),
+                    minutes: 30,
+                    title: "a call",
+                    agenda: &["my questions".to_string()],
+                    note: None,
+                },
+                now,
+            )
+            .unwrap();
+    }
+    let mentors: Vec<(String, bool)> = (0..n)
+        .step_by(10)
+        .map(|i| (ids[i].clone(), i % 20 == 0))
+        .collect();
+    let milestones: &[&str] = if rhythm {
+        &["Passed Step 1", "Passed Step 2 CK", "A first paper"]
+    } else {
+        &[]
+    };
+    for (k, text) in milestones.iter().enumerate() {
+        let day = (now - chrono::Duration::days(30 - 10 * k as i64)).date_naive();
+        let id = journal.add_milestone(text, day, &mentors, start).unwrap();
+        if k == 0 {
+            let told: Vec<NewMessage> = mentors
+                .iter()
+                .map(|(c, _)| NewMessage {
+                    contact: c,
+                    template: "milestone",
+                    kind: Kind::Note,
+                    step: 0,
+                    thread: None,
+                    once_key: Some(format!("milestone:{id}:{c}")),
+                    recipient: "x@example.net",
+                    transport: "smtp",
+                    not_before: None,
+                })
+                .collect();
+            let rows = journal
+                .queue_all(&told, later, |_, id| {
+                    Ok((format!("m{id}@example.org"), "News".into(), b"x".to_vec()))
+                })
+                .unwrap();
+            for id in rows {
+                journal.start_sending(id, later).unwrap();
+                journal
+                    .finish(id, State::Sent, Some("250 ok"), later)
+                    .unwrap();
+            }
+        }
+    }
+
     let mark = MailboxMark {
         uid_validity: 1,
         last_uid: events.len() as u32,

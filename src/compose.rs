@@ -59,11 +59,26 @@ pub fn compose<'a>(
     follow_up: Option<&FollowUpOf>,
     salt: u64,
 ) -> Result<(Composed<'a>, Vec<Problem>), Vec<Problem>> {
+    compose_with(ws, template, contact, now, follow_up, None, salt)
+}
+
+/// As `compose`, with what a meeting, milestone or interview adds to the
+/// data the template sees.
+pub fn compose_with<'a>(
+    ws: &Workspace,
+    template: &Template,
+    contact: &'a Contact,
+    now: DateTime<Utc>,
+    follow_up: Option<&FollowUpOf>,
+    occasion: Option<&serde_json::Value>,
+    salt: u64,
+) -> Result<(Composed<'a>, Vec<Problem>), Vec<Problem>> {
     let input = Input {
         contact,
         me: &ws.config.me,
         today: ws.today(now),
         thread: follow_up.map(|f| &f.thread),
+        occasion,
     };
     let mut rendered = ws.templates.render(template, &input).map_err(|p| vec![p])?;
     let (errors, warnings): (Vec<Problem>, Vec<Problem>) =
@@ -105,15 +120,17 @@ pub fn compose_raw(
     contact: &Contact,
     now: DateTime<Utc>,
     follow_up: Option<&FollowUpOf>,
+    occasion: Option<&serde_json::Value>,
     salt: u64,
 ) -> Result<(String, String, Vec<u8>)> {
-    let (m, _) = compose(ws, template, contact, now, follow_up, salt).map_err(|p| {
-        anyhow::anyhow!(p
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\n"))
-    })?;
+    let (m, _) =
+        compose_with(ws, template, contact, now, follow_up, occasion, salt).map_err(|p| {
+            anyhow::anyhow!(p
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"))
+        })?;
     let raw = m.email(&ws.config.me)?.formatted();
     Ok((m.message_id, m.rendered.subject, raw))
 }

@@ -237,6 +237,16 @@ pub struct FollowupPolicy {
     /// Days after `met.date` within which the post-conference message
     /// should go (lint warns after).
     pub post_conference_within_days: u32,
+    /// The agenda sent before a meeting.
+    pub agenda_template: String,
+    /// Business days before a meeting from which its agenda is due.
+    pub agenda_business_days: u32,
+    /// The thank-you after a meeting.
+    pub thank_you_template: String,
+    /// The update to a mentor about a milestone.
+    pub milestone_template: String,
+    /// The thank-you after an interview.
+    pub interview_template: String,
 }
 
 /// Per-template changes to the follow-up rule; unset fields keep the
@@ -261,6 +271,11 @@ impl Default for FollowupPolicy {
             checkin_template: "update".to_string(),
             post_conference_template: "post-conference".to_string(),
             post_conference_within_days: 7,
+            agenda_template: "agenda".to_string(),
+            agenda_business_days: 2,
+            thank_you_template: "thank-you".to_string(),
+            milestone_template: "milestone".to_string(),
+            interview_template: "interview-thanks".to_string(),
         }
     }
 }

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::problem::Problem;
+use crate::rhythm::{check_entries, InterviewEntry, MeetingEntry};
 use crate::yaml;
 
 /// One person the user writes to.
@@ -54,6 +55,12 @@ pub struct Contact {
     pub do_not_contact: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
+    /// Meetings with them: an agenda before each, a thank-you after.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub meetings: Vec<MeetingEntry>,
+    /// Interviews with them: a thank-you after each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub interviews: Vec<InterviewEntry>,
     /// Free-form values for templates.
     #[serde(default)]
     pub vars: BTreeMap<String, serde_yaml::Value>,
@@ -96,6 +103,8 @@ pub const FIELDS: &[&str] = &[
     "cadence",
     "do_not_contact",
     "notes",
+    "meetings",
+    "interviews",
     "vars",
 ];
 
@@ -471,6 +480,12 @@ pub fn check_all(
                     format!("contact `{}`: cadence `{cadence}` should read like \"6 weeks\", \"30 days\" or \"2 months\"", c.id),
                 ));
             }
+        }
+        for (key, message) in check_entries(&c.meetings, &c.interviews) {
+            problems.push(Problem::error(
+                at(key),
+                format!("contact `{}`: {message}", c.id),
+            ));
         }
     }
 }

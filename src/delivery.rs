@@ -110,6 +110,14 @@ pub fn plan_batch<'w>(
                 }
                 Err(why) => Step::Skip(contact, why),
             },
+            // One first message per person: a second would reach someone
+            // already written to, or in conversation.
+            None if template.kind == Kind::FirstContact && !opts.again => {
+                match review::first_contact_hold(ws, journal, contact, &template.name, now)? {
+                    Some(why) => Step::Skip(contact, format!("{why}; --again to send anyway")),
+                    None => Step::New(contact),
+                }
+            }
             None => Step::New(contact),
         };
         let step = match step {
@@ -185,7 +193,7 @@ pub fn send_batch(
         });
     }
     ids.extend(journal.queue_all(&new_messages, now, |i, salt| {
-        compose_raw(ws, template, new_contacts[i], now, None, salt as u64)
+        compose_raw(ws, template, new_contacts[i], now, None, None, salt as u64)
     })?);
     deliver(ws, journal, smtp, &ids, opts.pace)
 }

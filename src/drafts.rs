@@ -166,7 +166,15 @@ pub fn file_new<'a>(
         })
         .collect();
     let ids = journal.queue_all(&items, now, |i, salt| {
-        compose_raw(ws, template, fresh[i].0.contact, now, None, salt as u64)
+        compose_raw(
+            ws,
+            template,
+            fresh[i].0.contact,
+            now,
+            None,
+            None,
+            salt as u64,
+        )
     })?;
     let filed = file(&journal, &mut imap, &folder, &ids)?;
     let _ = imap.logout();

@@ -16,6 +16,9 @@ use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
 
 use crate::template::Kind;
 
+mod rhythm;
+pub use rhythm::{Appointment, AppointmentKind, MilestoneRow, NewAppointment};
+
 /// Versioned schema steps; `PRAGMA user_version` says how many have run.
 const MIGRATIONS: &[&str] = &[
     "CREATE TABLE messages (
@@ -85,6 +88,36 @@ const MIGRATIONS: &[&str] = &[
     // copy is kept. A copy a crash left pending is made on the next run.
     "ALTER TABLE messages ADD COLUMN sent_copy TEXT;
     CREATE INDEX messages_sent_copy ON messages(sent_copy) WHERE sent_copy = 'pending';",
+    // Meetings and interviews recorded by command, and milestones with the
+    // mentors chosen to hear of each (src/journal/rhythm.rs).
+    "CREATE TABLE appointments (
+        id INTEGER PRIMARY KEY,
+        contact TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        at TEXT NOT NULL,
+        minutes INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        agenda TEXT NOT NULL DEFAULT '[]',
+        discussed TEXT,
+        next_step TEXT,
+        note TEXT,
+        cancelled_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX appointments_contact ON appointments(contact);
+    CREATE TABLE milestones (
+        id INTEGER PRIMARY KEY,
+        text TEXT NOT NULL,
+        date TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+    );
+    CREATE TABLE milestone_mentors (
+        milestone INTEGER NOT NULL REFERENCES milestones(id),
+        contact TEXT NOT NULL,
+        credited INTEGER NOT NULL,
+        PRIMARY KEY (milestone, contact)
+    );",
 ];
 
 /// Where a message stands.

@@ -2,6 +2,7 @@
 //! See `main.rs` for the architecture.
 
 pub mod account;
+pub mod appointments;
 pub mod classify;
 pub mod cli;
 pub mod cmd;
@@ -19,6 +20,7 @@ pub mod planner;
 pub mod policy;
 pub mod problem;
 pub mod review;
+pub mod rhythm;
 pub mod sasl;
 pub mod schedule;
 pub mod smtp;

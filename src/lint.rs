@@ -11,9 +11,9 @@ use crate::contact::Contact;
 use crate::journal::{Journal, State};
 use crate::policy::post_conference_late;
 use crate::problem::Problem;
-use crate::review;
 use crate::template::{Input, Kind, Rendered, Template, Thread};
 use crate::workspace::{Parts, Workspace};
+use crate::{review, rhythm};
 
 /// Subjects longer than this are cut off in most mail clients.
 const SUBJECT_MAX: usize = 78;
@@ -129,10 +129,13 @@ pub fn lint_workspace(root: &Path, now: DateTime<Utc>) -> Result<Linted> {
                 days_waiting: 10,
                 step: 1,
             });
+            // The rhythm's templates are checked against a sample meeting,
+            // milestone or interview.
+            let sample = rhythm::sample(&template.name, &review::rules(config), today);
             for contact in parts.contacts.iter().filter(|c| c.may_contact()) {
                 if parts
                     .templates
-                    .missing_requirement(template, contact)
+                    .missing_requirement_with(template, contact, sample.as_ref())
                     .is_some()
                 {
                     continue;
@@ -142,6 +145,7 @@ pub fn lint_workspace(root: &Path, now: DateTime<Utc>) -> Result<Linted> {
                     me: &config.me,
                     today,
                     thread: thread.as_ref(),
+                    occasion: sample.as_ref(),
                 };
                 match parts.templates.render(template, &input) {
                     Ok(r) => {
@@ -155,6 +159,7 @@ pub fn lint_workspace(root: &Path, now: DateTime<Utc>) -> Result<Linted> {
     }
     if let Some(config) = &parts.config {
         problems.extend(policy_problems(root, now, config, &parts)?);
+        problems.extend(rhythm_late(root, now)?);
     }
     problems.dedup();
     Ok(Linted {
@@ -243,6 +248,34 @@ fn policy_problems(
                 format!("{}, contact {}", contact.place(), contact.id),
                 w,
             ));
+        }
+    }
+    Ok(problems)
+}
+
+/// Thank-yous after meetings and interviews, and milestone updates, that
+/// are late. Needs a workspace without errors (those are reported already)
+/// and reads an existing journal only.
+fn rhythm_late(root: &Path, now: DateTime<Utc>) -> Result<Vec<Problem>> {
+    let Ok(ws) = Workspace::load(root) else {
+        return Ok(Vec::new());
+    };
+    let state = ws.state_dir();
+    let journal = if state.join("journal.sqlite").exists() {
+        Journal::open(&state)?
+    } else {
+        Journal::in_memory()?
+    };
+    let book = review::Book::read(&ws, &journal)?;
+    let mut problems = Vec::new();
+    for (contact, r) in book.review_all(now) {
+        for o in book.occasions(contact, &r, now) {
+            if let Some(late) = o.late {
+                problems.push(Problem::warning(
+                    format!("{}, contact {}", contact.place(), contact.id),
+                    late,
+                ));
+            }
         }
     }
     Ok(problems)

@@ -11,13 +11,15 @@
 //!   contact into an email, `message` writes it as RFC 5322.
 //! - Pure decisions, taking `now`: `schedule` (send windows, business
 //!   days), `classify` (reply, auto-reply, bounce), `policy` (follow-ups,
-//!   check-ins, post-conference notes), `review` (the journal seen
-//!   through the policy).
+//!   check-ins, post-conference notes), `rhythm` (agendas, thank-yous,
+//!   milestone updates, interview thanks), `review` (the journal seen
+//!   through both).
 //! - Engines: `delivery` sends under the `journal` (once-only keys,
 //!   pacing, Sent copies, recovery of uncertain messages); `drafts`
 //!   renders and files drafts; `tracking` reads the mailboxes and records
 //!   what it finds; `planner` turns what is due into messages in their
-//!   thread and carries them out.
+//!   thread and carries them out; `appointments` records meetings and
+//!   interviews made by command.
 //! - Connections: `account` logs in (credentials, TLS trust) and opens
 //!   the `smtp` and `imap` sessions; `oauth` gets OAuth 2.0 tokens
 //!   (`token_command`, the built-in login, refresh; the refresh token in

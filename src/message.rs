@@ -1,5 +1,6 @@
 //! Turning a rendered template into an RFC 5322 email: headers, threading,
-//! a Message-ID on the sender's domain, and plain text wrapped for mail.
+//! a Message-ID on the sender's domain, and plain text with a line per
+//! paragraph (`wrap` is for showing it on a terminal).
 
 use std::hash::Hasher;
 
@@ -92,7 +93,11 @@ pub fn build(
     builder
         .header(MIME_VERSION_1_0)
         .header(ContentType::TEXT_PLAIN)
-        .body(Body::new(wrap(&rendered.body, 72)))
+        // One line per paragraph, so every client reflows it to its own
+        // width (a phone's narrow screen included); lettre picks
+        // quoted-printable for the long lines, which keeps them within
+        // SMTP's line limit and is undone by every mail client.
+        .body(Body::new(rendered.body.clone()))
         .with_context(|| format!("building the message to `{}`", contact.id))
 }
 
@@ -103,7 +108,7 @@ fn mailbox(name: &str, email: &str) -> Result<Mailbox> {
     Ok(Mailbox::new(Some(name.trim().to_string()), address))
 }
 
-/// Wraps lines longer than `width` characters at spaces. Quoted lines
+/// Wraps lines longer than `width` characters at spaces, for a terminal. Quoted lines
 /// (`>`) and words longer than the width (addresses, links) stay whole.
 pub fn wrap(text: &str, width: usize) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 16);

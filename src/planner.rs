@@ -8,7 +8,7 @@ use std::io::Write;
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
 
-use crate::compose::{compose, compose_raw, FollowUpOf};
+use crate::compose::{compose_raw, compose_with, FollowUpOf};
 use crate::contact::Contact;
 use crate::delivery::{deliver, earlier, once_key, write_outbox, Outcome, Pacing, Wait};
 use crate::journal::{Journal, NewMessage, State};
@@ -16,6 +16,7 @@ use crate::message::Threading;
 use crate::policy::{Action, ActionKind};
 use crate::problem::Problem;
 use crate::review::Book;
+use crate::rhythm::Occasion;
 use crate::template::{long_date, Template, Thread};
 use crate::terminal::{self, confirm};
 use crate::workspace::{self, Workspace};
@@ -44,6 +45,10 @@ pub struct Planned<'w> {
     pub queued: Option<i64>,
     /// Why it does not go now.
     pub hold: Option<String>,
+    /// The meeting, milestone or interview it belongs to.
+    pub occasion: Option<Occasion>,
+    /// What the occasion adds to the data its template sees.
+    pub data: Option<serde_json::Value>,
 }
 
 impl Planned<'_> {
@@ -56,7 +61,9 @@ impl Planned<'_> {
 }
 
 /// Every action due at `now` for `only` (None: everyone), made concrete:
-/// the template, the once-only key, and the thread for follow-ups.
+/// the template, the once-only key, and the thread for follow-ups. Besides
+/// the policy's one next action, a contact may have several occasions due
+/// (an agenda, a thank-you, milestone updates).
 /// Problems (a missing template, a field a message can't be written
 /// without) are returned, not raised, so `due` can show them too.
 pub fn plan<'w>(
@@ -73,56 +80,89 @@ pub fn plan<'w>(
         if only.is_some_and(|o| !o.iter().any(|c| c.id == contact.id)) {
             continue;
         }
-        let Some(action) = book.review(contact, now).next.filter(|a| a.due <= now) else {
-            continue;
-        };
-        let template = match ws.template(&action.template) {
-            Ok(t) => t,
-            Err(e) => {
-                problems.push(Problem::error(contact.place(), format!("{e:#}")));
-                continue;
-            }
-        };
-        let (key, follow_up) = match action.kind {
-            ActionKind::FollowUp { thread, step } => (
-                format!("followup:{thread}:{step}"),
-                Some(thread_of(book, journal, contact, thread, step, now, quote)?),
-            ),
-            ActionKind::CheckIn => (
-                format!("checkin:{}:{}", contact.id, action.due.date_naive()),
-                None,
-            ),
-            ActionKind::PostConference => (once_key(template, contact, ws.today(now)), None),
-        };
-        let (queued, hold) = match journal.by_once_key(&key)? {
-            None => (None, None),
-            Some(m) => match earlier(&m, ws.config.zone()) {
-                Ok(id) => (Some(id), None),
-                Err(why) => (None, Some(why)),
-            },
-        };
-        // A template that needs what only the user can write (a mentor
-        // update's news) waits for it rather than failing every run.
-        let hold = hold.or_else(|| {
-            ws.templates
-                .missing_requirement(template, contact)
-                .map(|field| format!("waits for `{field}` in {}", contact.place()))
-        });
-        if hold.is_none() {
-            if let Err(p) = compose(ws, template, contact, now, follow_up.as_ref(), 0) {
-                problems.extend(p);
-                continue;
+        let review = book.review(contact, now);
+        let mut actions: Vec<(Action, Option<Occasion>)> = Vec::new();
+        if let Some(a) = review.next.clone().filter(|a| a.due <= now) {
+            actions.push((a, None));
+        }
+        for o in book.occasions(contact, &review, now) {
+            if o.due <= now {
+                let a = Action {
+                    kind: ActionKind::Occasion(o.kind),
+                    template: o.template.clone(),
+                    due: o.due,
+                    reason: o.reason(),
+                };
+                actions.push((a, Some(o)));
             }
         }
-        planned.push(Planned {
-            contact,
-            action,
-            template,
-            key,
-            follow_up,
-            queued,
-            hold,
-        });
+        for (action, occasion) in actions {
+            let template = match ws.template(&action.template) {
+                Ok(t) => t,
+                Err(e) => {
+                    problems.push(Problem::error(contact.place(), format!("{e:#}")));
+                    continue;
+                }
+            };
+            let (key, follow_up) = match (action.kind, &occasion) {
+                (_, Some(o)) => (o.key.clone(), None),
+                (ActionKind::FollowUp { thread, step }, _) => (
+                    format!("followup:{thread}:{step}"),
+                    Some(thread_of(book, journal, contact, thread, step, now, quote)?),
+                ),
+                (ActionKind::CheckIn, _) => (
+                    format!("checkin:{}:{}", contact.id, action.due.date_naive()),
+                    None,
+                ),
+                (ActionKind::PostConference | ActionKind::Occasion(_), _) => {
+                    (once_key(template, contact, ws.today(now)), None)
+                }
+            };
+            let (queued, hold) = match journal.by_once_key(&key)? {
+                None => (None, None),
+                Some(m) => match earlier(&m, ws.config.zone()) {
+                    Ok(id) => (Some(id), None),
+                    Err(why) => (None, Some(why)),
+                },
+            };
+            // A template that needs what only the user can write (a mentor
+            // update's news, what a meeting discussed) waits for it rather
+            // than failing every run.
+            let data = occasion.as_ref().map(Occasion::data);
+            let hold = hold.or_else(|| {
+                ws.templates
+                    .missing_requirement_with(template, contact, data.as_ref())
+                    .map(|field| match &occasion {
+                        Some(o) if !o.fill.is_empty() => format!("waits for `{field}` {}", o.fill),
+                        _ => format!("waits for `{field}` in {}", contact.place()),
+                    })
+            });
+            if hold.is_none() {
+                if let Err(p) = compose_with(
+                    ws,
+                    template,
+                    contact,
+                    now,
+                    follow_up.as_ref(),
+                    data.as_ref(),
+                    0,
+                ) {
+                    problems.extend(p);
+                    continue;
+                }
+            }
+            planned.push(Planned {
+                contact,
+                action,
+                template,
+                key,
+                follow_up,
+                queued,
+                hold,
+                occasion,
+                data,
+            });
+        }
     }
     Ok((planned, problems))
 }
@@ -283,6 +323,7 @@ pub fn carry_out(
             p.contact,
             now,
             p.follow_up.as_ref(),
+            p.data.as_ref(),
             salt as u64,
         )
     })?);

@@ -20,6 +20,7 @@ use chrono_tz::Tz;
 
 use crate::config::FollowupPolicy;
 use crate::contact::Contact;
+use crate::rhythm::OccasionKind;
 use crate::schedule::local_instant;
 use crate::template::Kind;
 
@@ -246,6 +247,8 @@ pub enum ActionKind {
     CheckIn,
     /// The first message after meeting them at an event.
     PostConference,
+    /// What a meeting, milestone or interview calls for (see `rhythm`).
+    Occasion(OccasionKind),
 }
 
 impl ActionKind {
@@ -255,6 +258,7 @@ impl ActionKind {
             ActionKind::FollowUp { step, .. } => format!("follow-up {step}"),
             ActionKind::CheckIn => "check-in".into(),
             ActionKind::PostConference => "post-conference".into(),
+            ActionKind::Occasion(k) => k.name().into(),
         }
     }
 }
@@ -570,7 +574,8 @@ fn post_conference(
     let mailed_since = s
         .last_mail
         .is_some_and(|at| at.with_timezone(&cal.zone).date_naive() >= date);
-    if s.thread.is_some() || mailed_since {
+    // Never to someone already written to about it, or in conversation.
+    if s.thread.is_some() || mailed_since || s.answer.is_some() {
         return None;
     }
     let nine = NaiveTime::from_hms_opt(9, 0, 0)?;
@@ -1174,6 +1179,12 @@ mod tests {
         let h = [ev("2026-11-11T15:00:00Z", What::Wrote)];
         let r = review(&policy(), &met, &h, &ny, at("2026-11-13T15:00:00Z"));
         assert_eq!(r.next, None);
+        // In conversation already (a reply, a meeting): no first message.
+        for what in [What::Reply, What::Marked(Mark::Met)] {
+            let h = [ev("2026-06-01T15:00:00Z", what)];
+            let r = review(&policy(), &met, &h, &ny, at("2026-11-13T15:00:00Z"));
+            assert_eq!(r.next, None);
+        }
         // Written to long before it: the event still calls for a message.
         let h = [ev("2026-06-01T15:00:00Z", What::Wrote)];
         let r = review(&policy(), &met, &h, &ny, at("2026-11-13T15:00:00Z"));

@@ -22,7 +22,7 @@ use serde_json::{json, Map, Value};
 use crate::config::{Me, ME_FIELDS};
 use crate::contact::{Contact, FIELDS, MET_FIELDS};
 use crate::problem::{did_you_mean, Problem};
-use crate::yaml;
+use crate::{rhythm, yaml};
 
 /// What a template is for, which decides how often it may go to a contact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -108,6 +108,9 @@ pub struct Input<'a> {
     pub me: &'a Me,
     pub today: NaiveDate,
     pub thread: Option<&'a Thread>,
+    /// What a meeting, milestone or interview adds (`meeting`,
+    /// `milestones`, `milestone`, `interview`), as a JSON object.
+    pub occasion: Option<&'a Value>,
 }
 
 /// A rendered message, before it becomes an email.
@@ -201,14 +204,29 @@ impl Templates {
 
     /// The first field in `template.requires` that the contact lacks.
     pub fn missing_requirement(&self, template: &Template, contact: &Contact) -> Option<String> {
+        self.missing_requirement_with(template, contact, None)
+    }
+
+    /// As `missing_requirement`, with what an occasion adds to the data.
+    pub fn missing_requirement_with(
+        &self,
+        template: &Template,
+        contact: &Contact,
+        occasion: Option<&Value>,
+    ) -> Option<String> {
         if template.requires.is_empty() {
             return None;
         }
-        let data = serde_json::to_value(contact).unwrap_or_default();
+        let mut data = serde_json::to_value(contact).unwrap_or_default();
+        merge(&mut data, occasion);
         template
             .requires
             .iter()
-            .find(|path| lookup(&data, path).is_none_or(is_blank))
+            // An empty list is as good as missing: an agenda of no items.
+            .find(|path| {
+                lookup(&data, path)
+                    .is_none_or(|v| is_blank(v) || v.as_array().is_some_and(Vec::is_empty))
+            })
             .cloned()
     }
 
@@ -526,6 +544,11 @@ fn known_path(path: &str, kind: Kind) -> Result<(), String> {
             ))
         }
     };
+    let sub = |seg: Option<&&str>, segs: &[&str], known: &[&str], prefix: &str| match seg {
+        None => Ok(()),
+        Some(s) if known.contains(s) => leaf(&segs[2..]),
+        Some(s) => unknown(s, known, prefix),
+    };
     match segs[0] {
         "vars" => Ok(()),
         "today" => leaf(&segs[1..]),
@@ -540,6 +563,10 @@ fn known_path(path: &str, kind: Kind) -> Result<(), String> {
             Some(s) if MET_FIELDS.contains(s) => leaf(&segs[2..]),
             Some(s) => unknown(s, MET_FIELDS, "met."),
         },
+        "meeting" => sub(segs.get(1), &segs, rhythm::MEETING_FIELDS, "meeting."),
+        "milestone" => sub(segs.get(1), &segs, rhythm::MILESTONE_FIELDS, "milestone."),
+        "interview" => sub(segs.get(1), &segs, rhythm::INTERVIEW_FIELDS, "interview."),
+        "milestones" => leaf(&segs[1..]),
         "thread" if kind != Kind::FollowUp => {
             Err(format!("`{path}`: thread fields exist only in follow-up templates (front matter `kind: follow-up`)"))
         }
@@ -550,7 +577,11 @@ fn known_path(path: &str, kind: Kind) -> Result<(), String> {
         },
         s if FIELDS.contains(&s) => leaf(&segs[1..]),
         s => {
-            let roots: Vec<&str> = FIELDS.iter().copied().chain(["me", "today", "thread"]).collect();
+            let roots: Vec<&str> = FIELDS
+                .iter()
+                .copied()
+                .chain(["me", "today", "thread", "meeting", "milestone", "milestones", "interview"])
+                .collect();
             unknown(s, &roots, "")
         }
     }
@@ -584,8 +615,18 @@ fn data(input: &Input) -> Value {
         );
     }
     let mut v = Value::Object(map);
+    merge(&mut v, input.occasion);
     prune_blank(&mut v);
     v
+}
+
+/// Adds an occasion's top-level entries to the data.
+fn merge(data: &mut Value, occasion: Option<&Value>) {
+    if let (Value::Object(map), Some(Value::Object(extra))) = (data, occasion) {
+        for (k, v) in extra {
+            map.insert(k.clone(), v.clone());
+        }
+    }
 }
 
 fn prune_blank(v: &mut Value) {
@@ -722,6 +763,7 @@ mod tests {
             me: &me,
             today: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
             thread: None,
+            occasion: None,
         };
         templates.render(templates.get(name).unwrap(), &input)
     }
@@ -826,6 +868,7 @@ mod tests {
             me: &me,
             today: NaiveDate::from_ymd_opt(2026, 11, 12).unwrap(),
             thread: Some(&thread),
+            occasion: None,
         };
         let r = t.render(t.get("f").unwrap(), &input).unwrap();
         assert_eq!(r.subject, "Re: Request for a brief call");

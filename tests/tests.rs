@@ -8,5 +8,6 @@ mod core;
 mod mailstack;
 mod oauth;
 mod review;
+mod rhythm;
 mod scenario;
 mod send;

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use clap::Args;
 
 use crate::cmd::left_out_code;
-use crate::compose::compose;
+use crate::compose::compose_with;
 use crate::contact::Contact;
 use crate::delivery::recover;
 use crate::journal::Journal;
@@ -22,8 +22,8 @@ use crate::workspace::{self, Workspace};
 /// Write what is due, in the right thread.
 ///
 /// Write what is due: follow-ups in the thread of the first message (Re:
-/// subject, In-Reply-To and References), mentor check-ins and
-/// post-conference notes. Shows them; `--send` sends them (journal, once
+/// subject, In-Reply-To and References), mentor check-ins,
+/// post-conference notes, agendas, thank-yous and milestone updates. Shows them; `--send` sends them (journal, once
 /// only, send window, daily cap), `--imap-drafts` files them in your
 /// Drafts folder to send from your own client.
 ///
@@ -172,8 +172,16 @@ fn show(ws: &Workspace, p: &Planned, now: DateTime<Utc>, out: &mut dyn Write) ->
         writeln!(out, "{}", "─".repeat(72))?;
         return Ok(());
     }
-    let (c, _) = compose(ws, p.template, p.contact, now, p.follow_up.as_ref(), 0)
-        .map_err(|e| anyhow::anyhow!("{}", e[0]))?;
+    let (c, _) = compose_with(
+        ws,
+        p.template,
+        p.contact,
+        now,
+        p.follow_up.as_ref(),
+        p.data.as_ref(),
+        0,
+    )
+    .map_err(|e| anyhow::anyhow!("{}", e[0]))?;
     writeln!(out, "To: {} <{}>", p.contact.name, p.contact.email)?;
     writeln!(out, "Subject: {}", c.rendered.subject)?;
     if let Some(f) = &p.follow_up {

@@ -51,6 +51,14 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../../templates/agenda.hbs"),
     ),
     (
+        "templates/milestone.hbs",
+        include_str!("../../templates/milestone.hbs"),
+    ),
+    (
+        "templates/interview-thanks.hbs",
+        include_str!("../../templates/interview-thanks.hbs"),
+    ),
+    (
         "templates/partials/signature.hbs",
         include_str!("../../templates/partials/signature.hbs"),
     ),
@@ -81,6 +89,10 @@ const FILES: &[(&str, &str)] = &[
     (
         "contacts/mueller.yaml",
         include_str!("../../contacts/mueller.yaml"),
+    ),
+    (
+        "contacts/hassan.yaml",
+        include_str!("../../contacts/hassan.yaml"),
     ),
     (
         "contacts/conference-2026.yaml",

@@ -8,6 +8,8 @@ use chrono::{DateTime, Utc};
 use clap::Args;
 
 use crate::journal::{Journal, State};
+use crate::review::Book;
+use crate::rhythm::{agenda_key, interview_key, milestone_key, thanks_key};
 use crate::terminal;
 use crate::tracking::event_json;
 use crate::workspace::Workspace;
@@ -15,7 +17,9 @@ use crate::workspace::Workspace;
 /// Show one contact's timeline.
 ///
 /// Show one contact's timeline: every message written to them (with its
-/// state), every reply, auto-reply and bounce found, and what you marked.
+/// state), every reply, auto-reply and bounce found, what you marked,
+/// their meetings and interviews, and the milestones they were to hear of
+/// (told or not yet).
 ///
 /// Example: outreach log okafor
 #[derive(Debug, Args)]
@@ -32,6 +36,18 @@ pub fn execute(args: &LogArgs, ws: &Workspace, out: &mut dyn Write) -> Result<Ex
     let journal = Journal::open(&ws.state_dir())?;
     let messages = journal.messages_for(&contact.id)?;
     let events = journal.events_for(&contact.id)?;
+    let book = Book::read(ws, &journal)?;
+    let meetings = book.meetings(&contact.id);
+    let interviews = book.interviews(&contact.id);
+    let sent = |key: String| book.key_state(&key) == Some(State::Sent);
+    let milestones: Vec<_> = book
+        .milestone_rows
+        .iter()
+        .filter_map(|m| {
+            let credited = m.mentors.iter().find(|(c, _)| *c == contact.id)?.1;
+            Some((m, credited, sent(milestone_key(m.id, &contact.id))))
+        })
+        .collect();
     if args.json {
         let ms: Vec<_> = messages
             .iter()
@@ -45,9 +61,42 @@ pub fn execute(args: &LogArgs, ws: &Workspace, out: &mut dyn Write) -> Result<Ex
             })
             .collect();
         let es: Vec<_> = events.iter().map(event_json).collect();
+        let mts: Vec<_> = meetings
+            .iter()
+            .map(|m| {
+                serde_json::json!({
+                    "id": m.id, "at": m.at, "minutes": m.minutes, "topic": m.topic,
+                    "agenda": m.agenda, "discussed": m.discussed, "next_step": m.next_step,
+                    "cancelled": m.cancelled,
+                    "agenda_sent": sent(agenda_key(&contact.id, &m.id)),
+                    "thank_you_sent": sent(thanks_key(&contact.id, &m.id)),
+                })
+            })
+            .collect();
+        let ivs: Vec<_> = interviews
+            .iter()
+            .map(|i| {
+                serde_json::json!({
+                    "id": i.id, "at": i.at, "program": i.program, "note": i.note,
+                    "cancelled": i.cancelled,
+                    "thank_you_sent": sent(interview_key(&contact.id, &i.id)),
+                })
+            })
+            .collect();
+        let mss: Vec<_> = milestones
+            .iter()
+            .map(|(m, credited, told)| {
+                serde_json::json!({
+                    "id": m.id, "text": m.text, "date": m.date, "credited": credited, "told": told,
+                })
+            })
+            .collect();
         serde_json::to_writer_pretty(
             &mut *out,
-            &serde_json::json!({"contact": contact.id, "messages": ms, "events": es}),
+            &serde_json::json!({
+                "contact": contact.id, "messages": ms, "events": es,
+                "meetings": mts, "interviews": ivs, "milestones": mss,
+            }),
         )?;
         writeln!(out)?;
         return Ok(ExitCode::SUCCESS);
@@ -77,6 +126,47 @@ pub fn execute(args: &LogArgs, ws: &Workspace, out: &mut dyn Write) -> Result<Ex
                 e.kind.as_str().to_string(),
                 e.summary.clone(),
             ],
+        ));
+    }
+    for m in meetings {
+        let what = if m.cancelled {
+            "meeting (cancelled)"
+        } else {
+            "meeting"
+        };
+        rows.push((
+            m.at,
+            vec![
+                String::new(),
+                what.to_string(),
+                format!("{} ({})", m.topic, m.id),
+            ],
+        ));
+    }
+    for i in interviews {
+        let what = if i.cancelled {
+            "interview (cancelled)"
+        } else {
+            "interview"
+        };
+        rows.push((
+            i.at,
+            vec![
+                String::new(),
+                what.to_string(),
+                format!("{} ({})", i.program, i.id),
+            ],
+        ));
+    }
+    for (m, credited, told) in &milestones {
+        let mut detail = m.text.clone();
+        if *credited {
+            detail.push_str(" (credited)");
+        }
+        detail.push_str(if *told { ": told" } else { ": not told yet" });
+        rows.push((
+            m.recorded_at,
+            vec![String::new(), "milestone".to_string(), detail],
         ));
     }
     // By the second, ours first: see `Book::history`.

@@ -52,7 +52,8 @@ pub fn execute(args: &RunArgs, ws: &Workspace, out: &mut dyn Write) -> Result<Ex
         writeln!(out, "{p}")?;
     }
     // Held actions (already in Drafts, waiting for the user) stay quiet,
-    // and a thank-you for a talk long past is left for the user to judge.
+    // and a thank-you for a talk or meeting long past, or news a mentor
+    // should have heard a week ago, is left for the user to judge.
     let today = ws.today(now);
     let ready: Vec<_> = planned
         .into_iter()
@@ -61,6 +62,7 @@ pub fn execute(args: &RunArgs, ws: &Workspace, out: &mut dyn Write) -> Result<Ex
             p.action.kind != ActionKind::PostConference
                 || post_conference_late(p.contact, &book.policy, today, false).is_none()
         })
+        .filter(|p| p.occasion.as_ref().is_none_or(|o| o.late.is_none()))
         .collect();
     let via = if args.send {
         Via::Send

@@ -1,15 +1,16 @@
 //! `outreach status`: the review of every contact.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Args;
 
-use crate::journal::Journal;
+use crate::journal::{Journal, MilestoneRow, State};
 use crate::policy::{Review, Stage};
 use crate::review::Book;
+use crate::rhythm::{milestone_key, Occasion};
 use crate::schedule::local_in;
 use crate::template::Kind;
 use crate::terminal;
@@ -73,12 +74,20 @@ pub fn execute(args: &StatusArgs, ws: &Workspace, out: &mut dyn Write) -> Result
     let journal = Journal::open(&ws.state_dir())?;
     let book = Book::read(ws, &journal)?;
     let all = book.review_all(now);
+    let occasions: HashMap<&str, Vec<Occasion>> = all
+        .iter()
+        .map(|(c, r)| (c.id.as_str(), book.occasions(c, r, now)))
+        .filter(|(_, o)| !o.is_empty())
+        .collect();
+    let of = |id: &str| occasions.get(id).map_or(&[][..], Vec::as_slice);
     let shown: Vec<_> = all
         .iter()
         .filter(|(c, r)| {
             (!args.waiting || waiting(&r.stage))
                 && (!args.replied || matches!(r.stage, Stage::Replied { .. } | Stage::Met { .. }))
-                && (!args.due || r.next.as_ref().is_some_and(|a| a.due <= now))
+                && (!args.due
+                    || r.next.as_ref().is_some_and(|a| a.due <= now)
+                    || of(&c.id).iter().any(|o| o.due <= now))
                 && args.tag.as_ref().is_none_or(|t| c.tags.contains(t))
         })
         .collect();
@@ -103,6 +112,10 @@ pub fn execute(args: &StatusArgs, ws: &Workspace, out: &mut dyn Write) -> Result
                         "action": a.kind.name(), "template": a.template, "due": a.due,
                         "due_now": a.due <= now, "reason": a.reason,
                     })),
+                    "occasions": of(&c.id).iter().map(|o| serde_json::json!({
+                        "action": o.kind.name(), "template": o.template, "due": o.due,
+                        "due_now": o.due <= now, "reason": o.reason(), "late": o.late, "key": o.key,
+                    })).collect::<Vec<_>>(),
                     "sent": r.sent,
                     "replied": r.replied,
                 })
@@ -110,7 +123,14 @@ pub fn execute(args: &StatusArgs, ws: &Workspace, out: &mut dyn Write) -> Result
             .collect();
         serde_json::to_writer_pretty(
             &mut *out,
-            &serde_json::json!({"now": now, "contacts": contacts, "summary": summary.json()}),
+            &serde_json::json!({
+                "now": now,
+                "contacts": contacts,
+                "milestones": told(&book).iter().map(|(m, told, waiting)| serde_json::json!({
+                    "id": m.id, "text": m.text, "date": m.date, "told": told, "not_told": waiting,
+                })).collect::<Vec<_>>(),
+                "summary": summary.json(),
+            }),
         )?;
         writeln!(out)?;
         return Ok(ExitCode::SUCCESS);
@@ -126,20 +146,62 @@ pub fn execute(args: &StatusArgs, ws: &Workspace, out: &mut dyn Write) -> Result
                     l.at.with_timezone(&zone).format("%-d %b")
                 )
             });
-            let next = r.next.as_ref().map_or(String::new(), |a| {
-                let when = if a.due <= now {
+            // The soonest of the policy's next action and the occasions.
+            let soonest = r
+                .next
+                .as_ref()
+                .map(|a| (a.due, a.kind.name()))
+                .into_iter()
+                .chain(of(&c.id).iter().map(|o| (o.due, o.kind.name().to_string())))
+                .min_by_key(|(due, _)| *due);
+            let next = soonest.map_or(String::new(), |(due, name)| {
+                let when = if due <= now {
                     "now".to_string()
                 } else {
-                    local_in(a.due, c.zone(zone))
+                    local_in(due, c.zone(zone))
                 };
-                format!("{} {when}", a.kind.name())
+                format!("{name} {when}")
             });
             vec![c.id.clone(), c.salutation(), r.stage.label(now), last, next]
         })
         .collect();
     terminal::table(out, &["CONTACT", "NAME", "STAGE", "LAST", "NEXT"], &rows)?;
     writeln!(out, "{}", summary.line())?;
+    for (m, told, waiting) in told(&book) {
+        let mut line = format!(
+            "milestone #{} {} ({}): ",
+            m.id,
+            m.text,
+            m.date.format("%-d %b %Y")
+        );
+        if told.is_empty() {
+            line.push_str("no one told yet");
+        } else {
+            line.push_str(&format!("told {}", told.join(", ")));
+        }
+        if !waiting.is_empty() && !told.is_empty() {
+            line.push_str(&format!("; not yet {}", waiting.join(", ")));
+        } else if !waiting.is_empty() {
+            line.push_str(&format!(" ({})", waiting.join(", ")));
+        }
+        writeln!(out, "{line}")?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Each milestone with the mentors told of it and those not yet told.
+fn told<'b>(book: &'b Book) -> Vec<(&'b MilestoneRow, Vec<&'b str>, Vec<&'b str>)> {
+    book.milestone_rows
+        .iter()
+        .map(|m| {
+            let (told, waiting): (Vec<&str>, Vec<&str>) = m
+                .mentors
+                .iter()
+                .map(|(c, _)| c.as_str())
+                .partition(|c| book.key_state(&milestone_key(m.id, c)) == Some(State::Sent));
+            (m, told, waiting)
+        })
+        .collect()
 }
 
 /// The totals under the table.
