@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::cmd;
 use crate::workspace::{Selection, Workspace};
@@ -35,11 +35,14 @@ pub enum Command {
     Due(cmd::due::DueArgs),
     Followup(cmd::followup::FollowupArgs),
     Log(cmd::log::LogArgs),
+    Report(cmd::report::ReportArgs),
     Mark(cmd::mark::MarkArgs),
     Run(cmd::run::RunArgs),
     Resolve(cmd::resolve::ResolveArgs),
     Doctor(cmd::doctor::DoctorArgs),
     Classify(cmd::classify::ClassifyArgs),
+    Completions(cmd::manual::CompletionsArgs),
+    Man(cmd::manual::ManArgs),
 }
 
 /// Which contacts: exactly one of --to, --tag, --all.
@@ -86,6 +89,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
     match &cli.command {
         Command::Init(args) => return cmd::init::execute(args, cli.workspace.as_deref(), out),
         Command::Lint(args) => return cmd::lint::execute(args, &cli.root()?, out),
+        Command::Completions(args) => return cmd::manual::completions(args, Cli::command(), out),
+        Command::Man(args) => return cmd::manual::man(args, Cli::command(), out),
         Command::Classify(args) => {
             // Outside a workspace a message can still be classified, just
             // without contacts to match.
@@ -106,9 +111,14 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
         Command::Followup(args) => cmd::followup::execute(args, ws, out),
         Command::Run(args) => cmd::run::execute(args, ws, out),
         Command::Log(args) => cmd::log::execute(args, ws, out),
+        Command::Report(args) => cmd::report::execute(args, ws, out),
         Command::Mark(args) => cmd::mark::execute(args, ws, out),
         Command::Doctor(args) => cmd::doctor::execute(args, ws, out),
-        Command::Init(_) | Command::Lint(_) | Command::Classify(_) => {
+        Command::Init(_)
+        | Command::Lint(_)
+        | Command::Classify(_)
+        | Command::Completions(_)
+        | Command::Man(_) => {
             unreachable!("handled above")
         }
     }

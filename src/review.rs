@@ -41,12 +41,15 @@ pub fn policy(config: &Config) -> Policy {
 /// Whether a bounce event is about an address the contact still has: a
 /// bounce of an address since corrected no longer counts.
 pub fn bounce_applies(e: &Event, contact: &Contact) -> bool {
-    let failed = e
-        .detail
+    still_their_address(failed_address(e).as_deref(), contact)
+}
+
+/// The address a bounce event says failed, when it says.
+pub fn failed_address(e: &Event) -> Option<String> {
+    e.detail
         .as_deref()
         .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
-        .and_then(|d| d["failed_address"].as_str().map(str::to_string));
-    still_their_address(failed.as_deref(), contact)
+        .and_then(|d| d["failed_address"].as_str().map(str::to_string))
 }
 
 fn still_their_address(failed: Option<&str>, contact: &Contact) -> bool {
@@ -129,13 +132,19 @@ impl<'w> Book<'w> {
         h
     }
 
-    /// One contact, reviewed at `now`.
-    pub fn review(&self, contact: &Contact, now: DateTime<Utc>) -> Review {
-        let cal = Calendar {
+    /// The business days of one contact: the workspace's week and
+    /// holidays, in their zone.
+    pub fn calendar(&self, contact: &Contact) -> Calendar<'_> {
+        Calendar {
             zone: contact.zone(self.ws.config.zone()),
             workdays: &self.workdays,
             holidays: &self.holidays,
-        };
+        }
+    }
+
+    /// One contact, reviewed at `now`.
+    pub fn review(&self, contact: &Contact, now: DateTime<Utc>) -> Review {
+        let cal = self.calendar(contact);
         policy::review(&self.policy, contact, &self.history(contact), &cal, now)
     }
 

@@ -32,11 +32,7 @@ pub struct DueArgs {
 
 /// An action's name for people.
 pub fn action_name(kind: ActionKind) -> String {
-    match kind {
-        ActionKind::FollowUp { step, .. } => format!("follow-up {step}"),
-        ActionKind::CheckIn => "check-in".into(),
-        ActionKind::PostConference => "post-conference".into(),
-    }
+    kind.name()
 }
 
 pub fn execute(args: &DueArgs, ws: &Workspace, out: &mut dyn Write) -> Result<ExitCode> {
