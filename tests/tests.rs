@@ -5,6 +5,7 @@ mod util;
 mod check;
 mod core;
 mod mailstack;
+mod report;
 mod review;
 mod scenario;
 mod send;

@@ -12,9 +12,10 @@ use super::svg::{self, Bar};
 use super::{Rate, Report};
 
 /// Nothing may be fetched or run: styles inline, no images, no scripts,
-/// no forms, no frames.
-const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; \
-                   base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/// no forms. (`frame-ancestors` has no effect in a meta tag, and browsers
+/// complain of it.)
+const CSP: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; base-uri 'none'; form-action 'none'";
 
 const STYLE: &str = "
 :root { --ink: #1d2430; --soft: #5b6575; --line: #d9dee6; --bar: #2f6db5; --muted: #c0883a; --track: #eef1f5; }

@@ -243,7 +243,7 @@ pub fn figures(book: &Book, events: &[Event], now: DateTime<Utc>) -> Report {
     let horizon = now + Duration::days(WEEK);
 
     for (c, r) in &reviews {
-        let name = c.salutation();
+        let name = c.name.clone();
         let answered = summary::answered(&r.stage);
         if let (true, Some(last)) = (summary::waiting(&r.stage), &r.last) {
             waiting.push(Waiting {
