@@ -144,8 +144,17 @@ impl<'w> Book<'w> {
 
     /// One contact, reviewed at `now`.
     pub fn review(&self, contact: &Contact, now: DateTime<Utc>) -> Review {
-        let cal = self.calendar(contact);
-        policy::review(&self.policy, contact, &self.history(contact), &cal, now)
+        self.review_history(contact, &self.history(contact), now)
+    }
+
+    /// One contact, reviewed at `now`, from their `history` already built.
+    pub fn review_history(
+        &self,
+        contact: &Contact,
+        history: &[Happened],
+        now: DateTime<Utc>,
+    ) -> Review {
+        policy::review(&self.policy, contact, history, &self.calendar(contact), now)
     }
 
     /// Every contact, reviewed, in the workspace's order.

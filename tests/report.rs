@@ -198,7 +198,15 @@ fn campaign() -> Workspace {
         }
     }
     // (contact, kind, at, summary, until, detail)
-    let heard: &[(&str, EventKind, &str, &str, Option<&str>, Option<&str>)] = &[
+    type Heard<'a> = (
+        &'a str,
+        EventKind,
+        &'a str,
+        &'a str,
+        Option<&'a str>,
+        Option<&'a str>,
+    );
+    let heard: &[Heard] = &[
         (
             "ada",
             EventKind::Reply,

@@ -551,9 +551,9 @@ pub fn page(report: &Report) -> String {
     p.time_to_reply();
     p.bounced();
     p.timelines();
-    let _ = write!(
+    let _ = writeln!(
         p.s,
-        "</main><footer><p class=\"meta\">Made by outreach {} from the journal. This page runs no script and fetches nothing.</p></footer></body></html>\n",
+        "</main><footer><p class=\"meta\">Made by outreach {} from the journal. This page runs no script and fetches nothing.</p></footer></body></html>",
         env!("CARGO_PKG_VERSION")
     );
     p.s

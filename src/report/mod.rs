@@ -219,8 +219,16 @@ pub fn figures(book: &Book, events: &[Event], now: DateTime<Utc>) -> Report {
             by_contact.entry(c).or_default().push(e);
         }
     }
-    let reviews = book.review_all(now);
-    let summary = Summary::of(book, reviews.iter().map(|(c, r)| (c.id.as_str(), r)));
+    // Each history serves both the review and the thread's figures.
+    let reviews: Vec<_> = ws
+        .contacts
+        .iter()
+        .map(|c| {
+            let h = book.history(c);
+            (c, book.review_history(c, &h, now), thread_of(&h))
+        })
+        .collect();
+    let summary = Summary::of(book, reviews.iter().map(|(c, r, _)| (c.id.as_str(), r)));
 
     let mut waiting = Vec::new();
     let mut due = Vec::new();
@@ -242,7 +250,7 @@ pub fn figures(book: &Book, events: &[Event], now: DateTime<Utc>) -> Report {
     let mut timelines = Vec::new();
     let horizon = now + Duration::days(WEEK);
 
-    for (c, r) in &reviews {
+    for (c, r, thread) in &reviews {
         let name = c.name.clone();
         let answered = summary::answered(&r.stage);
         if let (true, Some(last)) = (summary::waiting(&r.stage), &r.last) {
@@ -269,7 +277,7 @@ pub fn figures(book: &Book, events: &[Event], now: DateTime<Utc>) -> Report {
             f.of += 1;
             f.replied += usize::from(answered);
         }
-        if let Some(t) = thread_of(&book.history(c)) {
+        if let Some(t) = thread {
             let reached = t.reached as usize;
             while steps.len() <= reached {
                 steps.push(Rate {
