@@ -53,10 +53,10 @@ fn main() {
         .count();
 
     let t = Instant::now();
-    let events = journal.events().unwrap();
+    let lines = journal.lines().unwrap();
     let read_events = t.elapsed();
     let t = Instant::now();
-    let report = outreach::report::figures(&book, &events, now);
+    let report = outreach::report::figures(&book, &lines, now);
     let figures = t.elapsed();
     let t = Instant::now();
     let page = outreach::report::page(&report);

@@ -41,18 +41,17 @@ pub fn policy(config: &Config) -> Policy {
 /// Whether a bounce event is about an address the contact still has: a
 /// bounce of an address since corrected no longer counts.
 pub fn bounce_applies(e: &Event, contact: &Contact) -> bool {
-    still_their_address(failed_address(e).as_deref(), contact)
-}
-
-/// The address a bounce event says failed, when it says.
-pub fn failed_address(e: &Event) -> Option<String> {
-    e.detail
+    let failed = e
+        .detail
         .as_deref()
         .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
-        .and_then(|d| d["failed_address"].as_str().map(str::to_string))
+        .and_then(|d| d["failed_address"].as_str().map(str::to_string));
+    still_their_address(failed.as_deref(), contact)
 }
 
-fn still_their_address(failed: Option<&str>, contact: &Contact) -> bool {
+/// Whether a bounce of `failed` (None: the address is not known) is about
+/// an address the contact still has.
+pub fn still_their_address(failed: Option<&str>, contact: &Contact) -> bool {
     failed.is_none_or(|f| contact.addresses().any(|a| a.eq_ignore_ascii_case(f)))
 }
 

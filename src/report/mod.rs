@@ -17,7 +17,7 @@ use chrono_tz::Tz;
 
 pub use html::page;
 
-use crate::journal::{Event, EventKind, Journal, Message, State};
+use crate::journal::{EventKind, Journal, Line, Message, State};
 use crate::policy::{self, Happened, Mark, Stage, What};
 use crate::review::{self, Book};
 use crate::summary::{self, Summary};
@@ -137,8 +137,8 @@ impl Report {
 /// Reads the journal and computes the report at `now`.
 pub fn build(ws: &Workspace, journal: &Journal, now: DateTime<Utc>) -> Result<Report> {
     let book = Book::read(ws, journal)?;
-    let events = journal.events()?;
-    Ok(figures(&book, &events, now))
+    let lines = journal.lines()?;
+    Ok(figures(&book, &lines, now))
 }
 
 /// The current thread of one history: how far its follow-ups went and
@@ -209,15 +209,13 @@ fn message_entry(m: &Message) -> Entry {
     }
 }
 
-/// The report of a book at `now`, with the journal's `events` for the
-/// timelines and the bounce details.
-pub fn figures(book: &Book, events: &[Event], now: DateTime<Utc>) -> Report {
+/// The report of a book at `now`, with the journal's event `lines` for
+/// the timelines and the bounce details.
+pub fn figures(book: &Book, lines: &[Line], now: DateTime<Utc>) -> Report {
     let ws = book.ws;
-    let mut by_contact: HashMap<&str, Vec<&Event>> = HashMap::new();
-    for e in events {
-        if let Some(c) = e.contact.as_deref() {
-            by_contact.entry(c).or_default().push(e);
-        }
+    let mut by_contact: HashMap<&str, Vec<&Line>> = HashMap::new();
+    for e in lines {
+        by_contact.entry(&e.contact).or_default().push(e);
     }
     // Each history serves both the review and the thread's figures.
     let reviews: Vec<_> = ws
@@ -301,7 +299,7 @@ pub fn figures(book: &Book, events: &[Event], now: DateTime<Utc>) -> Report {
         let evs = by_contact.get(c.id.as_str()).map_or(&[][..], Vec::as_slice);
         if let Stage::Bounced { at } = r.stage {
             let bounce = evs.iter().rev().find(|e| match e.kind {
-                EventKind::Bounce => review::bounce_applies(e, c),
+                EventKind::Bounce => review::still_their_address(e.failed_address.as_deref(), c),
                 EventKind::MarkedBounced => true,
                 _ => false,
             });
@@ -309,7 +307,7 @@ pub fn figures(book: &Book, events: &[Event], now: DateTime<Utc>) -> Report {
                 contact: c.id.clone(),
                 name: name.clone(),
                 address: bounce
-                    .and_then(|e| review::failed_address(e))
+                    .and_then(|e| e.failed_address.clone())
                     .unwrap_or_else(|| c.email.clone()),
                 at,
                 summary: bounce.map_or_else(String::new, |e| e.summary.clone()),
@@ -323,6 +321,7 @@ pub fn figures(book: &Book, events: &[Event], now: DateTime<Utc>) -> Report {
                 what: e.kind.as_str().to_string(),
                 detail: e.summary.clone(),
             }));
+            // Stable: events of the same moment stay in the journal's order.
             entries.sort_by_key(|e| e.at);
             timelines.push(Timeline {
                 contact: c.id.clone(),
