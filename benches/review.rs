@@ -5,7 +5,9 @@
 //! for every 20th contact, and three milestones told to every mentor.
 //! Prints the time of each phase in process, and the wall time of the
 //! release binary's `status` (median of 5 runs), which includes loading
-//! and checking every contact file. Goal: status under 200 ms.
+//! and checking every contact file. Goal: status under 200 ms. Then the
+//! same for `report` (figures, the page, and the binary writing it), with
+//! the page's size. Goal: report at most 0.5 s.
 //!
 //! Run: cargo bench --bench review [-- CONTACTS]
 //! (BENCH_DIR=path keeps the generated workspace there, for profiling.)
@@ -80,6 +82,19 @@ fn main() {
         (0..5).map(|_| (status(root), status(plain.path()))).unzip();
     refs.sort();
     runs.sort();
+    let t = Instant::now();
+    let lines = journal.lines().unwrap();
+    let read_events = t.elapsed();
+    let t = Instant::now();
+    let report = outreach::report::figures(&book, &lines, now);
+    let figures = t.elapsed();
+    let t = Instant::now();
+    let page = outreach::report::page(&report);
+    let html = t.elapsed();
+
+    let out = root.join("bench-report.html");
+    let report_runs = binary(root, now, &["report", "--out", out.to_str().unwrap()]);
+    let size = std::fs::metadata(&out).unwrap().len();
     let messages = journal.messages().unwrap().len();
     let events = journal.events().unwrap().len();
 
@@ -101,6 +116,46 @@ fn main() {
         ms(refs[2]),
         runs[2].as_secs_f64() / refs[2].as_secs_f64()
     );
+    println!("report: read the events:  {:>7.1} ms", ms(read_events));
+    println!("report figures:           {:>7.1} ms", ms(figures));
+    println!(
+        "report page:              {:>7.1} ms ({:.1} MB, {} timelines)",
+        ms(html),
+        page.len() as f64 / 1e6,
+        report.timelines.len()
+    );
+    println!(
+        "outreach report (binary): {:>7.1} ms median of 5 (min {:.1}, max {:.1}); goal <= 500 ms; file {:.1} MB",
+        ms(report_runs[2]),
+        ms(report_runs[0]),
+        ms(report_runs[4]),
+        size as f64 / 1e6
+    );
+    println!(
+        "report / status (binary): {:>7.2}x",
+        report_runs[2].as_secs_f64() / runs[2].as_secs_f64()
+    );
+}
+
+/// Five runs of the release binary in the workspace, sorted.
+fn binary(root: &Path, now: DateTime<Utc>, args: &[&str]) -> Vec<Duration> {
+    let bin = env!("CARGO_BIN_EXE_outreach");
+    let mut runs: Vec<Duration> = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            let status = Command::new(bin)
+                .args(args)
+                .current_dir(root)
+                .env("OUTREACH_NOW", now.to_rfc3339())
+                .stdout(Stdio::null())
+                .status()
+                .expect("run the outreach binary");
+            assert!(status.success());
+            t.elapsed()
+        })
+        .collect();
+    runs.sort();
+    runs
 }
 
 fn ms(d: Duration) -> f64 {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::cmd;
 use crate::workspace::Workspace;
@@ -35,6 +35,7 @@ pub enum Command {
     Due(cmd::due::DueArgs),
     Followup(cmd::followup::FollowupArgs),
     Log(cmd::log::LogArgs),
+    Report(cmd::report::ReportArgs),
     Mark(cmd::mark::MarkArgs),
     Meet(cmd::meet::MeetArgs),
     Milestone(cmd::milestone::MilestoneArgs),
@@ -45,6 +46,8 @@ pub enum Command {
     Login(cmd::login::LoginArgs),
     Logout(cmd::login::LogoutArgs),
     Classify(cmd::classify::ClassifyArgs),
+    Completions(cmd::manual::CompletionsArgs),
+    Man(cmd::manual::ManArgs),
 }
 
 impl Cli {
@@ -64,6 +67,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
     match &cli.command {
         Command::Init(args) => return cmd::init::execute(args, cli.workspace.as_deref(), out),
         Command::Lint(args) => return cmd::lint::execute(args, &cli.root()?, out),
+        Command::Completions(args) => return cmd::manual::completions(args, Cli::command(), out),
+        Command::Man(args) => return cmd::manual::man(args, Cli::command(), out),
         Command::Classify(args) => {
             // Outside a workspace a message can still be classified, just
             // without contacts to match.
@@ -84,6 +89,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
         Command::Followup(args) => cmd::followup::execute(args, ws, out),
         Command::Run(args) => cmd::run::execute(args, ws, out),
         Command::Log(args) => cmd::log::execute(args, ws, out),
+        Command::Report(args) => cmd::report::execute(args, ws, out),
         Command::Mark(args) => cmd::mark::execute(args, ws, out),
         Command::Meet(args) => cmd::meet::execute(args, ws, out),
         Command::Milestone(args) => cmd::milestone::execute(args, ws, out),
@@ -91,7 +97,11 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
         Command::Doctor(args) => cmd::doctor::execute(args, ws, out),
         Command::Login(args) => cmd::login::execute(args, ws, out),
         Command::Logout(args) => cmd::login::logout(args, ws, out),
-        Command::Init(_) | Command::Lint(_) | Command::Classify(_) => {
+        Command::Init(_)
+        | Command::Lint(_)
+        | Command::Classify(_)
+        | Command::Completions(_)
+        | Command::Man(_) => {
             unreachable!("handled above")
         }
     }

@@ -313,6 +313,18 @@ pub struct Fact {
     pub failed_address: Option<String>,
 }
 
+/// What a timeline shows of an event: a light row, read for every event
+/// by `report`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub contact: String,
+    pub kind: EventKind,
+    pub at: DateTime<Utc>,
+    pub summary: String,
+    /// For bounces: the address that failed.
+    pub failed_address: Option<String>,
+}
+
 /// An event about to be recorded (`id` is ignored).
 pub type NewEvent = Event;
 
@@ -825,6 +837,25 @@ impl Journal {
                     kind: r.get(1)?,
                     at: parse_ts(r.get(2)?).unwrap_or_default(),
                     until: r.get::<_, Option<String>>(3)?.and_then(|d| d.parse().ok()),
+                    failed_address: r.get(4)?,
+                })
+            },
+        )
+    }
+
+    /// Every event about a contact, as a timeline shows it, in no order.
+    pub fn lines(&self) -> Result<Vec<Line>> {
+        self.rows(
+            "SELECT contact, kind, at, summary,
+                    CASE WHEN kind = 'bounce' THEN json_extract(detail, '$.failed_address') END
+             FROM events WHERE contact IS NOT NULL",
+            [],
+            |r| {
+                Ok(Line {
+                    contact: r.get(0)?,
+                    kind: r.get(1)?,
+                    at: parse_ts(r.get(2)?).unwrap_or_default(),
+                    summary: r.get(3)?,
                     failed_address: r.get(4)?,
                 })
             },

@@ -169,6 +169,21 @@ pub fn add_business_days(start: DateTime<Utc>, n: u32, cal: &Calendar) -> DateTi
     local_instant(cal.zone, day, local.time())
 }
 
+/// Business days from `start` to `end`: those after `start`'s local date up
+/// to and including `end`'s (0 when `end` is not later).
+pub fn business_days_between(start: DateTime<Utc>, end: DateTime<Utc>, cal: &Calendar) -> u32 {
+    let mut day = start.with_timezone(&cal.zone).date_naive();
+    let last = end.with_timezone(&cal.zone).date_naive();
+    let mut n = 0;
+    while day < last {
+        day += Duration::days(1);
+        if cal.is_business_day(day) {
+            n += 1;
+        }
+    }
+    n
+}
+
 /// `n` calendar days after `start`, at the same local time of day.
 fn add_days(start: DateTime<Utc>, n: u32, zone: Tz) -> DateTime<Utc> {
     let local = start.with_timezone(&zone);
@@ -762,6 +777,29 @@ mod tests {
             add_business_days(at("2026-11-21T15:00:00Z"), 1, &ny),
             at("2026-11-23T15:00:00Z")
         );
+    }
+
+    #[test]
+    fn business_days_between_counts_local_working_days() {
+        let ny = cal("America/New_York");
+        // Fri 20 Nov 2026 10:00 to Tue 24 Nov: Mon and Tue.
+        let fri = at("2026-11-20T15:00:00Z");
+        assert_eq!(
+            business_days_between(fri, at("2026-11-24T15:00:00Z"), &ny),
+            2
+        );
+        assert_eq!(
+            business_days_between(fri, at("2026-11-21T15:00:00Z"), &ny),
+            0
+        );
+        assert_eq!(business_days_between(fri, fri, &ny), 0);
+        assert_eq!(
+            business_days_between(fri, at("2026-11-19T15:00:00Z"), &ny),
+            0
+        );
+        // Exactly what add_business_days adds.
+        let later = add_business_days(fri, 7, &ny);
+        assert_eq!(business_days_between(fri, later, &ny), 7);
     }
 
     #[test]

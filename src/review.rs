@@ -66,7 +66,9 @@ pub fn bounce_applies(e: &Event, contact: &Contact) -> bool {
     still_their_address(failed.as_deref(), contact)
 }
 
-fn still_their_address(failed: Option<&str>, contact: &Contact) -> bool {
+/// Whether a bounce of `failed` (None: the address is not known) is about
+/// an address the contact still has.
+pub fn still_their_address(failed: Option<&str>, contact: &Contact) -> bool {
     failed.is_none_or(|f| contact.addresses().any(|a| a.eq_ignore_ascii_case(f)))
 }
 
@@ -168,7 +170,7 @@ impl<'w> Book<'w> {
         self.keys.get(key).copied()
     }
 
-    fn calendar(&self, contact: &Contact) -> Calendar<'_> {
+    pub fn calendar(&self, contact: &Contact) -> Calendar<'_> {
         Calendar {
             zone: contact.zone(self.ws.config.zone()),
             reader: self.ws.config.zone(),
@@ -265,14 +267,17 @@ impl<'w> Book<'w> {
 
     /// One contact, reviewed at `now`.
     pub fn review(&self, contact: &Contact, now: DateTime<Utc>) -> Review {
-        let cal = self.calendar(contact);
-        policy::review(
-            &self.policy,
-            contact,
-            &self.history_at(contact, now),
-            &cal,
-            now,
-        )
+        self.review_history(contact, &self.history_at(contact, now), now)
+    }
+
+    /// One contact, reviewed at `now`, from their `history` already built.
+    pub fn review_history(
+        &self,
+        contact: &Contact,
+        history: &[Happened],
+        now: DateTime<Utc>,
+    ) -> Review {
+        policy::review(&self.policy, contact, history, &self.calendar(contact), now)
     }
 
     /// Every contact, reviewed, in the workspace's order.

@@ -7,6 +7,7 @@ mod check;
 mod core;
 mod mailstack;
 mod oauth;
+mod report;
 mod review;
 mod rhythm;
 mod scenario;

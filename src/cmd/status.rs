@@ -1,6 +1,6 @@
 //! `outreach status`: the review of every contact.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -8,11 +8,11 @@ use anyhow::Result;
 use clap::Args;
 
 use crate::journal::{Journal, MilestoneRow, State};
-use crate::policy::{Review, Stage};
+use crate::policy::Stage;
 use crate::review::Book;
 use crate::rhythm::{milestone_key, Occasion};
 use crate::schedule::local_in;
-use crate::template::Kind;
+use crate::summary::{answered, waiting, Summary};
 use crate::terminal;
 use crate::workspace::{self, Workspace};
 
@@ -59,16 +59,6 @@ fn stage_key(s: &Stage) -> &'static str {
     }
 }
 
-fn waiting(s: &Stage) -> bool {
-    matches!(
-        s,
-        Stage::Waiting { .. }
-            | Stage::FollowedUp { .. }
-            | Stage::AutoReply { .. }
-            | Stage::NoReply { .. }
-    )
-}
-
 pub fn execute(args: &StatusArgs, ws: &Workspace, out: &mut dyn Write) -> Result<ExitCode> {
     let now = workspace::now()?;
     let journal = Journal::open(&ws.state_dir())?;
@@ -84,7 +74,7 @@ pub fn execute(args: &StatusArgs, ws: &Workspace, out: &mut dyn Write) -> Result
         .iter()
         .filter(|(c, r)| {
             (!args.waiting || waiting(&r.stage))
-                && (!args.replied || matches!(r.stage, Stage::Replied { .. } | Stage::Met { .. }))
+                && (!args.replied || answered(&r.stage))
                 && (!args.due
                     || r.next.as_ref().is_some_and(|a| a.due <= now)
                     || of(&c.id).iter().any(|o| o.due <= now))
@@ -202,89 +192,4 @@ fn told<'b>(book: &'b Book) -> Vec<(&'b MilestoneRow, Vec<&'b str>, Vec<&'b str>
             (m, told, waiting)
         })
         .collect()
-}
-
-/// The totals under the table.
-#[derive(Default)]
-struct Summary {
-    contacts: usize,
-    written: usize,
-    replied: usize,
-    bounced: usize,
-    /// Per first-contact template: (contacts it went to, of whom replied).
-    by_template: BTreeMap<String, (usize, usize)>,
-}
-
-impl Summary {
-    fn of<'a>(book: &Book, reviews: impl Iterator<Item = (&'a str, &'a Review)>) -> Summary {
-        let mut s = Summary::default();
-        for (id, r) in reviews {
-            s.contacts += 1;
-            if r.sent > 0 {
-                s.written += 1;
-            }
-            let replied = matches!(r.stage, Stage::Replied { .. } | Stage::Met { .. });
-            if replied {
-                s.replied += 1;
-            }
-            if matches!(r.stage, Stage::Bounced { .. }) {
-                s.bounced += 1;
-            }
-            let mut firsts: Vec<&str> = book
-                .messages
-                .get(id)
-                .into_iter()
-                .flatten()
-                .filter(|m| m.kind == Kind::FirstContact && m.sent_at.is_some())
-                .map(|m| m.template.as_str())
-                .collect();
-            firsts.sort_unstable();
-            firsts.dedup();
-            for t in firsts {
-                let e = s.by_template.entry(t.to_string()).or_default();
-                e.0 += 1;
-                if replied {
-                    e.1 += 1;
-                }
-            }
-        }
-        s
-    }
-
-    fn rate(replied: usize, of: usize) -> String {
-        (replied * 100)
-            .checked_div(of)
-            .map_or("-".into(), |p| format!("{p}%"))
-    }
-
-    fn line(&self) -> String {
-        let mut line = format!(
-            "{} contacts; written to {}, replied {} ({}), bounced {}",
-            self.contacts,
-            self.written,
-            self.replied,
-            Self::rate(self.replied, self.written),
-            self.bounced
-        );
-        if !self.by_template.is_empty() {
-            let parts: Vec<String> = self
-                .by_template
-                .iter()
-                .map(|(t, (n, r))| format!("{t} {r}/{n}"))
-                .collect();
-            line.push_str(&format!("; replies by template: {}", parts.join(", ")));
-        }
-        line
-    }
-
-    fn json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "contacts": self.contacts,
-            "written_to": self.written,
-            "replied": self.replied,
-            "reply_rate": if self.written == 0 { None } else { Some(self.replied as f64 / self.written as f64) },
-            "bounced": self.bounced,
-            "by_template": self.by_template.iter().map(|(t, (n, r))| (t.clone(), serde_json::json!({"sent": n, "replied": r}))).collect::<serde_json::Map<_, _>>(),
-        })
-    }
 }
