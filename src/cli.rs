@@ -27,6 +27,7 @@ pub struct Cli {
 pub enum Command {
     Init(cmd::init::InitArgs),
     Contacts(cmd::contacts::ContactsArgs),
+    Import(cmd::import::ImportArgs),
     Lint(cmd::lint::LintArgs),
     Draft(cmd::draft::DraftArgs),
     Send(cmd::send::SendArgs),
@@ -86,6 +87,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
     match &cli.command {
         Command::Init(args) => return cmd::init::execute(args, cli.workspace.as_deref(), out),
         Command::Lint(args) => return cmd::lint::execute(args, &cli.root()?, out),
+        // A new workspace has no contacts to load yet.
+        Command::Import(args) => return cmd::import::execute(args, &cli.root()?, out),
         Command::Classify(args) => {
             // Outside a workspace a message can still be classified, just
             // without contacts to match.
@@ -108,7 +111,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
         Command::Log(args) => cmd::log::execute(args, ws, out),
         Command::Mark(args) => cmd::mark::execute(args, ws, out),
         Command::Doctor(args) => cmd::doctor::execute(args, ws, out),
-        Command::Init(_) | Command::Lint(_) | Command::Classify(_) => {
+        Command::Init(_) | Command::Lint(_) | Command::Import(_) | Command::Classify(_) => {
             unreachable!("handled above")
         }
     }

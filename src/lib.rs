@@ -8,6 +8,7 @@ pub mod compose;
 pub mod config;
 pub mod contact;
 pub mod imap;
+pub mod import;
 pub mod journal;
 pub mod lint;
 pub mod message;

@@ -7,6 +7,7 @@ pub mod doctor;
 pub mod draft;
 pub mod due;
 pub mod followup;
+pub mod import;
 pub mod init;
 pub mod lint;
 pub mod log;
