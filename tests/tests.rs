@@ -4,6 +4,7 @@ mod util;
 
 mod check;
 mod core;
+mod import;
 mod mailstack;
 mod review;
 mod scenario;
