@@ -64,12 +64,27 @@ fn linkedin_rows_with_an_address_are_written_and_every_other_row_is_listed() {
     assert_has(&out, "read as linkedin (UTF-8)");
     // Lines counted in the file itself: CRLF, three lines of notes above
     // the header and a blank line between records.
-    assert_has(&out, "Connections.csv:7 (record 3)  Chinedu Okafor: the same email as `okafor`");
+    assert_has(
+        &out,
+        "Connections.csv:7 (record 3)  Chinedu Okafor: the same email as `okafor`",
+    );
     assert_has(&out, "Connections.csv:6 (record 2)  Ngozi Okonkwo-Adeyemi: no email address (LinkedIn shows one only");
-    assert_has(&out, "Connections.csv:8 (record 4)  no name (only Connected On `01 Sep 2026`)");
-    assert_has(&out, "Connections.csv:11 (record 6)  Sarah Lee: the same person as");
-    assert_has(&out, "Connections.csv:12 (record 7)  Anna: has 8 values but the header has 7 columns");
-    assert_has(&out, "3 written, 1 exists, 0 possible duplicates, 4 skipped");
+    assert_has(
+        &out,
+        "Connections.csv:8 (record 4)  no name (only Connected On `01 Sep 2026`)",
+    );
+    assert_has(
+        &out,
+        "Connections.csv:11 (record 6)  Sarah Lee: the same person as",
+    );
+    assert_has(
+        &out,
+        "Connections.csv:12 (record 7)  Anna: has 8 values but the header has 7 columns",
+    );
+    assert_has(
+        &out,
+        "3 written, 1 exists, 0 possible duplicates, 4 skipped",
+    );
 
     let all = contacts(&ws);
     let hans = &all["hans-muller"];
@@ -80,9 +95,18 @@ fn linkedin_rows_with_an_address_are_written_and_every_other_row_is_listed() {
     assert_eq!(hans.role.as_deref(), Some("Professor of Cardiology"));
     assert_eq!(hans.tags, ["linkedin"]);
     assert_eq!(hans.vars["connected_on"].as_str(), Some("2026-02-08"));
-    assert_eq!(hans.vars["linkedin"].as_str(), Some("https://www.linkedin.com/in/hans-muller-12345"));
-    assert_has(&ws.read("contacts/hans-muller.yaml"), "title: Dr.  # from \"PhD\" after the name");
-    assert_eq!(all["sarah-lee"].vars["linkedin"].as_str(), Some("https://www.linkedin.com/in/sarah-lee"));
+    assert_eq!(
+        hans.vars["linkedin"].as_str(),
+        Some("https://www.linkedin.com/in/hans-muller-12345")
+    );
+    assert_has(
+        &ws.read("contacts/hans-muller.yaml"),
+        "title: Dr.  # from \"PhD\" after the name",
+    );
+    assert_eq!(
+        all["sarah-lee"].vars["linkedin"].as_str(),
+        Some("https://www.linkedin.com/in/sarah-lee")
+    );
     assert!(!all.contains_key("ngozi-okonkwo-adeyemi"));
 }
 
@@ -126,7 +150,10 @@ fn windows_1252_and_utf_16_files_give_the_right_names() {
     assert_has(&out, "in/unicode.txt: read as csv (UTF-16LE)");
     let all = contacts(&ws);
     assert_eq!(all["jose-nunez"].name, "José Núñez");
-    assert_eq!(all["jose-nunez"].institution.as_deref(), Some("Hospital de Málaga"));
+    assert_eq!(
+        all["jose-nunez"].institution.as_deref(),
+        Some("Hospital de Málaga")
+    );
     assert_eq!(all["jurgen-muller"].name, "Jürgen Müller");
     // No letters to make a file name of: the id comes from the address.
     assert_eq!(all["li"].name, "李明");
@@ -135,10 +162,17 @@ fn windows_1252_and_utf_16_files_give_the_right_names() {
 #[test]
 fn a_file_in_no_known_encoding_is_an_error_and_writes_nothing() {
     let ws = workspace();
-    std::fs::write(ws.path().join("odd.csv"), b"Name,Email\n\x81\x8D\x01,a@example.org\n").unwrap();
+    std::fs::write(
+        ws.path().join("odd.csv"),
+        b"Name,Email\n\x81\x8D\x01,a@example.org\n",
+    )
+    .unwrap();
     let before = snapshot(&ws);
     let err = ws.fails(&["import", "odd.csv"], 1);
-    assert_has(&err, "odd.csv is neither UTF-8, UTF-16 with a byte-order mark, nor Windows-1252");
+    assert_has(
+        &err,
+        "odd.csv is neither UTF-8, UTF-16 with a byte-order mark, nor Windows-1252",
+    );
     assert_eq!(snapshot(&ws), before);
     // Forcing one that does not fit is refused too.
     ws.write("latin.csv", "Name,Email\nJosé,j@example.org\n");
@@ -166,15 +200,30 @@ fn dry_run_shows_the_files_and_writes_nothing() {
     assert_has(&out, "# Imported on 2026-11-24 from residency.csv:2 (record 1).\nname: Maria Santos\ntitle: Dr.  # from \"MD\" after the name\nemail: m.santos@example.edu\ninstitution: Example University Internal Medicine Residency\nrole: Program Director\nspecialty: Internal Medicine\n");
     assert_has(&out, "  acgme_id: '1403621001'\n");
     assert_has(&out, "  coordinator_email: t.baker@example.edu\n");
-    assert_has(&out, "residency.csv:3 (record 2)  Robert Chen: no email address");
-    assert_has(&out, "residency.csv:4 (record 3)  no name (only Program `Example Children's Pediatrics`");
-    assert_has(&out, "1 to write, 0 exist, 0 possible duplicates, 2 skipped");
+    assert_has(
+        &out,
+        "residency.csv:3 (record 2)  Robert Chen: no email address",
+    );
+    assert_has(
+        &out,
+        "residency.csv:4 (record 3)  no name (only Program `Example Children's Pediatrics`",
+    );
+    assert_has(
+        &out,
+        "1 to write, 0 exist, 0 possible duplicates, 2 skipped",
+    );
 }
 
 #[test]
 fn kept_without_email_they_are_tagged_and_draft_leaves_them_out() {
     let ws = workspace();
-    let out = ws.ok(&["import", "--keep-no-email", "--tag", "IMG Outreach", &fixture("residency.csv")]);
+    let out = ws.ok(&[
+        "import",
+        "--keep-no-email",
+        "--tag",
+        "IMG Outreach",
+        &fixture("residency.csv"),
+    ]);
     assert_has(&out, "2 written,");
     let all = contacts(&ws);
     let chen = &all["robert-chen"];
@@ -215,11 +264,20 @@ fn the_written_workspace_lints_apart_from_the_vars_templates_need() {
     let out = ws.run(&["lint", "--json"]);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let problems = report["problems"].as_array().unwrap();
-    let errors: Vec<&serde_json::Value> = problems.iter().filter(|p| p["severity"] == "error").collect();
-    assert!(!errors.is_empty(), "the intro template needs vars.found_via");
+    let errors: Vec<&serde_json::Value> = problems
+        .iter()
+        .filter(|p| p["severity"] == "error")
+        .collect();
+    assert!(
+        !errors.is_empty(),
+        "the intro template needs vars.found_via"
+    );
     for e in errors {
         let m = e["message"].as_str().unwrap();
-        assert!(m.contains("field `vars."), "an error that is not a missing var: {e}");
+        assert!(
+            m.contains("field `vars."),
+            "an error that is not a missing var: {e}"
+        );
     }
 }
 
@@ -228,22 +286,43 @@ fn vcards_of_every_version_are_read_and_group_cards_skipped() {
     let ws = empty_workspace();
     let out = ws.ok(&["import", &fixture("contacts.vcf")]);
     assert_has(&out, "read as vcard (UTF-8)");
-    assert_has(&out, "contacts.vcf:24 (card 3)  Mentors: a contact group, not a person");
-    assert_has(&out, "contacts.vcf:43 (card 5)  no name: neither FN nor N (only someone@example.org)");
-    assert_has(&out, "contacts.vcf:47 (card 6)  Ifeanyi Okoro: no email address");
+    assert_has(
+        &out,
+        "contacts.vcf:24 (card 3)  Mentors: a contact group, not a person",
+    );
+    assert_has(
+        &out,
+        "contacts.vcf:43 (card 5)  no name: neither FN nor N (only someone@example.org)",
+    );
+    assert_has(
+        &out,
+        "contacts.vcf:47 (card 6)  Ifeanyi Okoro: no email address",
+    );
     let all = contacts(&ws);
     // 2.1, quoted-printable UTF-8 with a soft line break.
     let jose = &all["jose-nunez"];
     assert_eq!(jose.name, "José Núñez");
-    assert_eq!(jose.institution.as_deref(), Some("Hospital Universitario de Málaga"));
-    assert_eq!(jose.notes.as_deref(), Some("Conocí al Dr. Núñez en el congreso de cardiología."));
+    assert_eq!(
+        jose.institution.as_deref(),
+        Some("Hospital Universitario de Málaga")
+    );
+    assert_eq!(
+        jose.notes.as_deref(),
+        Some("Conocí al Dr. Núñez en el congreso de cardiología.")
+    );
     // 3.0 from Apple: grouped addresses, the preferred one first.
     let aisha = &all["aisha-rahman"];
     assert_eq!(aisha.email, "a.rahman@example.net");
     assert_eq!(aisha.aliases, ["aisha.rahman@example.org"]);
     assert_eq!(aisha.title.as_deref(), Some("Dr."));
-    assert_eq!(aisha.role.as_deref(), Some("Director of Women's Heart Health"));
-    assert_eq!(aisha.vars["department"].as_str(), Some("Preventive Cardiology"));
+    assert_eq!(
+        aisha.role.as_deref(),
+        Some("Director of Women's Heart Health")
+    );
+    assert_eq!(
+        aisha.vars["department"].as_str(),
+        Some("Preventive Cardiology")
+    );
     assert_eq!(aisha.tags, ["cardiology", "conference", "vcard"]);
     // 4.0 with a folded line and a name without Latin letters.
     let ming = &all["ming-li"];
@@ -252,7 +331,10 @@ fn vcards_of_every_version_are_read_and_group_cards_skipped() {
         ming.role.as_deref(),
         Some("Consultant, Infectious Diseases and Antimicrobial Stewardship Programme Lead")
     );
-    assert_eq!(ming.vars["vcard_uid"].as_str(), Some("urn:uuid:4fbe8971-0bc3-424c-9c26-36c3e1eff6b1"));
+    assert_eq!(
+        ming.vars["vcard_uid"].as_str(),
+        Some("urn:uuid:4fbe8971-0bc3-424c-9c26-36c3e1eff6b1")
+    );
     // The same card with a new address is still the same person (UID).
     let card = std::fs::read_to_string(fixture("contacts.vcf"))
         .unwrap()
@@ -278,20 +360,40 @@ fn google_and_outlook_columns_map_to_their_fields() {
     assert_has(&out, "John Doe: no email address (`/O=EXAMPLE/OU=EXCHANGE ADMINISTRATIVE GROUP/CN=RECIPIENTS/CN=JDOE` is an Exchange X.500 address");
     let all = contacts(&ws);
     let elena = &all["elena-petrova"];
-    assert_eq!(elena.email, "elena.petrova@example.net", "the * mark is the primary");
-    assert_eq!(elena.aliases, ["e.petrova@example.org", "elena.p@example.com"]);
+    assert_eq!(
+        elena.email, "elena.petrova@example.net",
+        "the * mark is the primary"
+    );
+    assert_eq!(
+        elena.aliases,
+        ["e.petrova@example.org", "elena.p@example.com"]
+    );
     assert_eq!(elena.title.as_deref(), Some("Prof."));
-    assert_eq!(elena.tags, ["mentors", "google"], "myContacts is Google's, not the user's");
-    assert_eq!(elena.notes.as_deref(), Some("Met at ESMO.\nAsked me to write in December."));
+    assert_eq!(
+        elena.tags,
+        ["mentors", "google"],
+        "myContacts is Google's, not the user's"
+    );
+    assert_eq!(
+        elena.notes.as_deref(),
+        Some("Met at ESMO.\nAsked me to write in December.")
+    );
     assert_eq!(elena.vars["phone"].as_str(), Some("+49 30 1234567"));
     assert_eq!(all["kwame-mensah"].tags, ["ghana-network", "google"]);
     assert_eq!(all["kwame-mensah"].role.as_deref(), Some("Senior Lecturer"));
     let fatima = &all["fatima-zahra"];
-    assert_eq!(fatima.title.as_deref(), Some("Dr."), "Outlook's Title is the honorific");
+    assert_eq!(
+        fatima.title.as_deref(),
+        Some("Dr."),
+        "Outlook's Title is the honorific"
+    );
     assert_eq!(fatima.role.as_deref(), Some("Director of Echocardiography"));
     assert_eq!(fatima.aliases, ["fzahra@example.com"]);
     assert_eq!(fatima.tags, ["cardiology", "mentors", "outlook"]);
-    assert_eq!(all["grace-hopper"].role.as_deref(), Some("Fellowship Director"));
+    assert_eq!(
+        all["grace-hopper"].role.as_deref(),
+        Some("Fellowship Director")
+    );
 }
 
 #[test]
@@ -302,10 +404,29 @@ fn map_reads_translated_headers_and_a_wrong_map_changes_nothing() {
         "\"Anrede\",\"Vorname\",\"Nachname\",\"Firma\",\"Position\",\"E-Mail-Adresse\"\r\n\"Dr.\",\"Jürgen\",\"Müller\",\"Klinikum\",\"Oberarzt\",\"j.mueller@example.de\"\r\n",
     );
     let before = snapshot(&ws);
-    let err = ws.fails(&["import", "kontakte.csv", "--map", "Vorname=frist_name"], 1);
-    assert_has(&err, "unknown field `frist_name` in --map; did you mean `first_name`?");
-    let err = ws.fails(&["import", "kontakte.csv", "--map", "Telefon=vars.phone", "--map", "Vorname=first_name"], 1);
-    assert_has(&err, "--map names the column `Telefon`, which the header (line 1) does not have");
+    let err = ws.fails(
+        &["import", "kontakte.csv", "--map", "Vorname=frist_name"],
+        1,
+    );
+    assert_has(
+        &err,
+        "unknown field `frist_name` in --map; did you mean `first_name`?",
+    );
+    let err = ws.fails(
+        &[
+            "import",
+            "kontakte.csv",
+            "--map",
+            "Telefon=vars.phone",
+            "--map",
+            "Vorname=first_name",
+        ],
+        1,
+    );
+    assert_has(
+        &err,
+        "--map names the column `Telefon`, which the header (line 1) does not have",
+    );
     assert_eq!(snapshot(&ws), before);
     ws.ok(&[
         "import",
@@ -322,7 +443,10 @@ fn map_reads_translated_headers_and_a_wrong_map_changes_nothing() {
         "Firma=institution",
     ]);
     let c = &contacts(&ws)["jurgen-muller"];
-    assert_eq!((c.name.as_str(), c.title.as_deref()), ("Jürgen Müller", Some("Dr.")));
+    assert_eq!(
+        (c.name.as_str(), c.title.as_deref()),
+        ("Jürgen Müller", Some("Dr."))
+    );
     assert_eq!(c.email, "j.mueller@example.de");
     assert_eq!(c.role.as_deref(), Some("Oberarzt"));
 }

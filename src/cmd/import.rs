@@ -76,13 +76,22 @@ pub fn execute(args: &ImportArgs, root: &Path, out: &mut dyn Write) -> Result<Ex
     }
     if args.dry_run {
         for c in &plan.new {
-            writeln!(out, "--- would write {} (from {})", c.file.display(), c.source)?;
+            writeln!(
+                out,
+                "--- would write {} (from {})",
+                c.file.display(),
+                c.source
+            )?;
             write!(out, "{}", c.text)?;
         }
     } else {
         import::write(root, &plan)?;
         for c in &plan.new {
-            let email = c.email.as_deref().map(|e| format!(" <{e}>")).unwrap_or_default();
+            let email = c
+                .email
+                .as_deref()
+                .map(|e| format!(" <{e}>"))
+                .unwrap_or_default();
             writeln!(out, "wrote    {}  {}{email}", c.file.display(), c.name)?;
         }
     }
@@ -123,7 +132,11 @@ fn report(plan: &Plan, dry_run: bool, out: &mut dyn Write) -> Result<()> {
         plan.exists.len(),
         if plan.exists.len() == 1 { "s" } else { "" },
         plan.possible_duplicates(),
-        if plan.possible_duplicates() == 1 { "" } else { "s" },
+        if plan.possible_duplicates() == 1 {
+            ""
+        } else {
+            "s"
+        },
         plan.skipped.len()
     )?;
     Ok(())

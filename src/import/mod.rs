@@ -27,7 +27,6 @@ use crate::contact::{self, Contact, NO_EMAIL_TAG};
 use crate::problem::fail_on_errors;
 
 pub use record::Record;
-pub use table::MAP_FIELDS;
 
 /// Which kind of export a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,11 +182,15 @@ impl Known {
                 .or_insert_with(|| c.id.clone());
         }
         if let Some(u) = c.vars.get("vcard_uid").and_then(|v| v.as_str()) {
-            self.uids.entry(u.to_string()).or_insert_with(|| c.id.clone());
+            self.uids
+                .entry(u.to_string())
+                .or_insert_with(|| c.id.clone());
         }
         let key = name_key(&c.name, c.institution.as_deref());
         if c.email.trim().is_empty() {
-            self.no_email.entry(key.clone()).or_insert_with(|| c.id.clone());
+            self.no_email
+                .entry(key.clone())
+                .or_insert_with(|| c.id.clone());
         }
         self.names.entry(key).or_insert_with(|| c.id.clone());
         self.ids.insert(c.id.to_ascii_lowercase());
@@ -264,11 +267,16 @@ pub fn plan(root: &Path, files: &[PathBuf], opts: &Options) -> Result<Plan> {
         } else {
             table::read(&text, opts.format, &map).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?
         };
-        plan.files.push((shown.clone(), parsed.format, encoding.name()));
+        plan.files
+            .push((shown.clone(), parsed.format, encoding.name()));
         sources.push((shown, parsed));
     }
     for (shown, parsed) in sources {
-        let what = if parsed.format == Format::Vcard { "card" } else { "record" };
+        let what = if parsed.format == Format::Vcard {
+            "card"
+        } else {
+            "record"
+        };
         let place = |line: usize, number: usize| format!("{shown}:{line} ({what} {number})");
         let file_name = Path::new(&shown)
             .file_name()
@@ -348,7 +356,8 @@ pub fn plan(root: &Path, files: &[PathBuf], opts: &Options) -> Result<Plan> {
                 }
                 rec.add_tag(NO_EMAIL_TAG);
             }
-            for t in std::iter::once(parsed.source_tag).chain(extra_tags.iter().map(String::as_str)) {
+            for t in std::iter::once(parsed.source_tag).chain(extra_tags.iter().map(String::as_str))
+            {
                 rec.add_tag(t);
             }
             let possible_duplicate = known.names.get(&key).cloned();
@@ -448,7 +457,10 @@ fn unique_id(rec: &Record, taken: &HashSet<String>) -> String {
             .unwrap_or_default();
     }
     if base.is_empty() {
-        base = rec.linkedin_key().map(|k| names::slug(&k)).unwrap_or_default();
+        base = rec
+            .linkedin_key()
+            .map(|k| names::slug(&k))
+            .unwrap_or_default();
     }
     if base.is_empty() {
         base = format!("contact-{:08x}", fnv(&rec.name) as u32);
@@ -476,9 +488,9 @@ fn parse_map(pairs: &[String]) -> Result<Vec<(String, table::Field)>> {
     pairs
         .iter()
         .map(|p| {
-            let (col, field) = p
-                .split_once('=')
-                .with_context(|| format!("--map `{p}`: write COLUMN=FIELD, e.g. --map \"E-Mail-Adresse=email\""))?;
+            let (col, field) = p.split_once('=').with_context(|| {
+                format!("--map `{p}`: write COLUMN=FIELD, e.g. --map \"E-Mail-Adresse=email\"")
+            })?;
             if col.trim().is_empty() {
                 bail!("--map `{p}`: the column name is blank");
             }

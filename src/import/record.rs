@@ -113,7 +113,11 @@ impl Record {
                 self.warnings.push(format!("`{addr}` is {what}; left out"));
                 continue;
             }
-            if let Some(i) = self.emails.iter().position(|e| e.eq_ignore_ascii_case(addr)) {
+            if let Some(i) = self
+                .emails
+                .iter()
+                .position(|e| e.eq_ignore_ascii_case(addr))
+            {
                 if marked {
                     let e = self.emails.remove(i);
                     self.emails.insert(0, e);
@@ -134,7 +138,8 @@ impl Record {
         for label in cell.split([';', ',']).flat_map(|s| s.split(":::")) {
             let label = label.trim().trim_start_matches("* ").trim();
             let key = names::squash(label);
-            if key.is_empty() || matches!(key.as_str(), "mycontacts" | "starred" | "othercontacts") {
+            if key.is_empty() || matches!(key.as_str(), "mycontacts" | "starred" | "othercontacts")
+            {
                 continue;
             }
             self.add_tag(&names::tag(label));
@@ -154,7 +159,8 @@ impl Record {
         if key.is_empty() || value.is_empty() {
             return;
         }
-        let same_key = |k: &String| k == key || k.strip_prefix(key).is_some_and(|r| r.starts_with('_'));
+        let same_key =
+            |k: &String| k == key || k.strip_prefix(key).is_some_and(|r| r.starts_with('_'));
         if self.vars.iter().any(|(k, v)| same_key(k) && v == value) {
             return;
         }
@@ -210,7 +216,11 @@ pub fn normalize_linkedin(url: &str) -> Option<String> {
     if u.is_empty() {
         return None;
     }
-    let u = u.split(['?', '#']).next().unwrap_or(u).trim_end_matches('/');
+    let u = u
+        .split(['?', '#'])
+        .next()
+        .unwrap_or(u)
+        .trim_end_matches('/');
     let lower = u.to_lowercase();
     let rest = lower
         .strip_prefix("https://")
@@ -271,7 +281,10 @@ mod tests {
             suffix: Some("MD"),
             ..Default::default()
         });
-        assert_eq!((r.name.as_str(), r.title.as_deref()), ("Elena Petrova", Some("Prof.")));
+        assert_eq!(
+            (r.name.as_str(), r.title.as_deref()),
+            ("Elena Petrova", Some("Prof."))
+        );
         assert_eq!(r.title_from, None);
         let mut r = Record::default();
         r.set_name(NameParts {
@@ -279,7 +292,10 @@ mod tests {
             suffix: Some("Jr."),
             ..Default::default()
         });
-        assert_eq!((r.name.as_str(), r.title.as_deref()), ("Priya Raman Jr.", None));
+        assert_eq!(
+            (r.name.as_str(), r.title.as_deref()),
+            ("Priya Raman Jr.", None)
+        );
     }
 
     #[test]

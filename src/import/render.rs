@@ -45,18 +45,11 @@ pub fn yaml(rec: &Record, source: &str, today: NaiveDate, duplicate_of: Option<&
         put("notes", text(n));
     }
     if !rec.vars.is_empty() {
-        let vars: Mapping = rec
-            .vars
-            .iter()
-            .map(|(k, v)| (text(k), text(v)))
-            .collect();
+        let vars: Mapping = rec.vars.iter().map(|(k, v)| (text(k), text(v))).collect();
         put("vars", Value::Mapping(vars));
     }
     let body = serde_yaml::to_string(&m).unwrap_or_default();
-    let mut out = format!(
-        "# Imported on {today} from {}.\n",
-        one_line(source)
-    );
+    let mut out = format!("# Imported on {today} from {}.\n", one_line(source));
     if let Some(other) = duplicate_of {
         out.push_str(&format!(
             "# Possibly the same person as `{other}` (same name and institution): check before writing to both.\n"
@@ -65,7 +58,10 @@ pub fn yaml(rec: &Record, source: &str, today: NaiveDate, duplicate_of: Option<&
     for line in body.lines() {
         out.push_str(line);
         if let (Some(from), true) = (&rec.title_from, line.starts_with("title:")) {
-            out.push_str(&format!("  # from \"{}\" after the name", one_line(from).replace('"', "'")));
+            out.push_str(&format!(
+                "  # from \"{}\" after the name",
+                one_line(from).replace('"', "'")
+            ));
         }
         out.push('\n');
     }

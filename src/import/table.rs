@@ -144,7 +144,10 @@ pub fn read(text: &str, format: Format, map: &[(String, Field)]) -> Result<Parse
     let squashed: Vec<String> = header.iter().map(squash).collect();
     for column in user.keys() {
         if !squashed.contains(column) {
-            let name = map.iter().find(|(c, _)| squash(c) == *column).map_or("", |(c, _)| c);
+            let name = map
+                .iter()
+                .find(|(c, _)| squash(c) == *column)
+                .map_or("", |(c, _)| c);
             return Err(format!(
                 "--map names the column `{name}`, which the header (line {header_line}) does not have; its columns: {}",
                 header.iter().collect::<Vec<_>>().join(", ")
@@ -160,7 +163,11 @@ pub fn read(text: &str, format: Format, map: &[(String, Field)]) -> Result<Parse
     let fields: Vec<Field> = squashed
         .iter()
         .zip(header.iter())
-        .map(|(sq, raw)| user.get(sq).cloned().unwrap_or_else(|| field(sq, raw, layout)))
+        .map(|(sq, raw)| {
+            user.get(sq)
+                .cloned()
+                .unwrap_or_else(|| field(sq, raw, layout))
+        })
         .collect();
     let kinds = email_kinds(&squashed, &fields);
     let mut out = Parsed {
@@ -282,7 +289,11 @@ fn detect(cols: &[String]) -> Layout {
     let has = |c: &str| cols.iter().any(|x| x == c);
     if has("connectedon") || (has("url") && has("firstname") && has("position")) {
         Layout::Linkedin
-    } else if has("email1value") || has("groupmembership") || has("organization1name") || (has("fileas") && has("labels")) {
+    } else if has("email1value")
+        || has("groupmembership")
+        || has("organization1name")
+        || (has("fileas") && has("labels"))
+    {
         Layout::Google
     } else if has("emaildisplayname") || has("email2address") || has("emailtype") {
         Layout::Outlook
@@ -365,7 +376,9 @@ fn email_kinds(cols: &[String], fields: &[Field]) -> HashMap<usize, usize> {
         if fields[i] != Field::Email {
             continue;
         }
-        let Some(group) = email_group(sq) else { continue };
+        let Some(group) = email_group(sq) else {
+            continue;
+        };
         if let Some(k) = cols
             .iter()
             .position(|c| *c == format!("{group}type") || *c == format!("{group}label"))
@@ -376,7 +389,12 @@ fn email_kinds(cols: &[String], fields: &[Field]) -> HashMap<usize, usize> {
     kinds
 }
 
-fn map_row(row: &StringRecord, fields: &[Field], kinds: &HashMap<usize, usize>, layout: Layout) -> Record {
+fn map_row(
+    row: &StringRecord,
+    fields: &[Field],
+    kinds: &HashMap<usize, usize>,
+    layout: Layout,
+) -> Record {
     let mut rec = Record::default();
     let mut parts = NameParts::default();
     let mut titles: Vec<&str> = Vec::new();
@@ -471,7 +489,10 @@ impl<'a> LineCounter<'a> {
         if byte < self.at {
             return self.line;
         }
-        self.line += self.text[self.at..byte].iter().filter(|b| **b == b'\n').count();
+        self.line += self.text[self.at..byte]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
         self.at = byte;
         self.line
     }

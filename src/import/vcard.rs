@@ -157,7 +157,11 @@ fn map_card(card: &VCard) -> Record {
         .property(&VCardProperty::N)
         .map(texts)
         .unwrap_or_default();
-    let part = |i: usize| n.get(i).map(String::as_str).filter(|s| !s.trim().is_empty());
+    let part = |i: usize| {
+        n.get(i)
+            .map(String::as_str)
+            .filter(|s| !s.trim().is_empty())
+    };
     let full = first_text(card, &VCardProperty::Fn);
     // FN is the name as the person writes it (李明, not 明 李); N's parts
     // are the fallback and give the honorific and credentials.
@@ -167,10 +171,7 @@ fn map_card(card: &VCard) -> Record {
         middle: if full.is_some() { None } else { part(2) },
         last: if full.is_some() { None } else { part(0) },
         prefix: part(3),
-        suffix: part(4).filter(|s| {
-            full.as_deref()
-                .is_none_or(|f| !f.contains(s.trim()))
-        }),
+        suffix: part(4).filter(|s| full.as_deref().is_none_or(|f| !f.contains(s.trim()))),
     });
     for e in card.properties(&VCardProperty::Email) {
         let addr = texts(e).join("");
