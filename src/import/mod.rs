@@ -5,8 +5,8 @@
 //! The work is a plan, then a write: every file is read, decoded, parsed
 //! and matched against the workspace's contacts before anything is
 //! written, so a bad file or a bad `--map` changes nothing. Writing never
-//! replaces a file: each record goes to a new file, linked into place only
-//! if that name is still free.
+//! replaces a file: each record goes to a new file, created only if that
+//! name is still free.
 
 mod decode;
 pub mod export;
@@ -383,22 +383,28 @@ pub fn plan(root: &Path, files: &[PathBuf], opts: &Options) -> Result<Plan> {
     Ok(plan)
 }
 
-/// Writes the plan's files; returns how many were written. A file that
-/// appeared since the plan was made is left alone and reported.
+/// Writes the plan's files; returns how many were written. Each file is
+/// created only if its name is free (O_EXCL), so a file that appeared
+/// since the plan was made is never replaced; that stops the write.
 pub fn write(root: &Path, plan: &Plan) -> Result<usize> {
+    use std::io::Write as _;
     if plan.new.is_empty() {
         return Ok(0);
     }
     let dir = root.join("contacts");
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let tmp = dir.join(format!(".import-{}.tmp", std::process::id()));
     for (n, c) in plan.new.iter().enumerate() {
         let target = root.join(&c.file);
-        std::fs::write(&tmp, &c.text).with_context(|| format!("cannot write {}", tmp.display()))?;
-        // A hard link never replaces an existing file, unlike a rename.
-        let linked = std::fs::hard_link(&tmp, &target);
-        let _ = std::fs::remove_file(&tmp);
-        if let Err(e) = linked {
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&target)
+            .and_then(|mut f| f.write_all(c.text.as_bytes()));
+        if let Err(e) = written {
+            // Only a file this run created is removed.
+            if e.kind() != std::io::ErrorKind::AlreadyExists {
+                let _ = std::fs::remove_file(&target);
+            }
             bail!(
                 "{} could not be written ({e}); {n} contacts were written before it, and nothing was replaced",
                 c.file.display()
