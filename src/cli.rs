@@ -27,6 +27,7 @@ pub struct Cli {
 pub enum Command {
     Init(cmd::init::InitArgs),
     Contacts(cmd::contacts::ContactsArgs),
+    Import(cmd::import::ImportArgs),
     Lint(cmd::lint::LintArgs),
     Draft(cmd::draft::DraftArgs),
     Send(cmd::send::SendArgs),
@@ -69,6 +70,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
         Command::Lint(args) => return cmd::lint::execute(args, &cli.root()?, out),
         Command::Completions(args) => return cmd::manual::completions(args, Cli::command(), out),
         Command::Man(args) => return cmd::manual::man(args, Cli::command(), out),
+        // A new workspace has no contacts to load yet.
+        Command::Import(args) => return cmd::import::execute(args, &cli.root()?, out),
         Command::Classify(args) => {
             // Outside a workspace a message can still be classified, just
             // without contacts to match.
@@ -99,6 +102,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
         Command::Logout(args) => cmd::login::logout(args, ws, out),
         Command::Init(_)
         | Command::Lint(_)
+        | Command::Import(_)
         | Command::Classify(_)
         | Command::Completions(_)
         | Command::Man(_) => {

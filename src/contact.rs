@@ -25,6 +25,9 @@ pub struct Contact {
     /// How the greeting names them; built from title and name when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub salutation: Option<String>,
+    /// Empty only for a contact tagged `no-email` (kept from an import
+    /// without an address; never written to until one is added).
+    #[serde(default)]
     pub email: String,
     /// Other addresses their replies may come from.
     #[serde(default)]
@@ -86,6 +89,10 @@ pub struct Met {
     pub location: Option<String>,
 }
 
+/// The tag of a contact kept without an email address (`outreach import
+/// --keep-no-email`): draft and send leave it out until it has one.
+pub const NO_EMAIL_TAG: &str = "no-email";
+
 /// Field names a template may use on a contact (besides `vars.*`).
 pub const FIELDS: &[&str] = &[
     "id",
@@ -146,10 +153,16 @@ impl Contact {
         std::iter::once(&self.email)
             .chain(&self.aliases)
             .map(|a| a.trim().to_ascii_lowercase())
+            .filter(|a| !a.is_empty())
+    }
+
+    /// No address to write to: none given, or tagged `no-email`.
+    pub fn without_email(&self) -> bool {
+        self.email.trim().is_empty() || self.tags.iter().any(|t| t == NO_EMAIL_TAG)
     }
 
     pub fn may_contact(&self) -> bool {
-        self.do_not_contact.is_none()
+        self.do_not_contact.is_none() && !self.without_email()
     }
 
     /// The contact's zone, falling back to `default`.
@@ -443,6 +456,15 @@ pub fn check_all(
         for (key, addr) in
             std::iter::once(("email", &c.email)).chain(c.aliases.iter().map(|a| ("aliases", a)))
         {
+            if key == "email" && addr.is_empty() {
+                if !c.tags.iter().any(|t| t == NO_EMAIL_TAG) {
+                    problems.push(Problem::error(
+                        at("email"),
+                        format!("contact `{}`: no `email` (a contact kept without one is tagged `{NO_EMAIL_TAG}`)", c.id),
+                    ));
+                }
+                continue;
+            }
             if !valid_address(addr) {
                 problems.push(Problem::error(
                     at(key),

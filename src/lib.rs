@@ -12,6 +12,7 @@ pub mod contact;
 pub mod delivery;
 pub mod drafts;
 pub mod imap;
+pub mod import;
 pub mod journal;
 pub mod lint;
 pub mod message;

@@ -463,7 +463,8 @@ pub fn review(
         .answer
         .filter(|(at, _)| s.thread.as_ref().is_none_or(|t| *at >= t.at));
     let open = s.thread.as_ref().filter(|_| answer.is_none());
-    let stopped = contact.do_not_contact.is_some() || s.do_not_contact || s.bounced.is_some();
+    // A contact without an address gets no check-in either.
+    let stopped = !contact.may_contact() || s.do_not_contact || s.bounced.is_some();
 
     let stage = if contact.do_not_contact.is_some() || s.do_not_contact {
         Stage::DoNotContact

@@ -156,6 +156,13 @@ impl Workspace {
         for c in chosen {
             let reason = if let Some(why) = &c.do_not_contact {
                 Some(format!("do not contact: {why}"))
+            } else if c.without_email() {
+                // Imported with --keep-no-email: a record, not a recipient.
+                Some(format!(
+                    "no email address (tagged `{}`): add one in {} and remove the tag",
+                    contact::NO_EMAIL_TAG,
+                    c.file.display()
+                ))
             } else {
                 self.templates
                     .missing_requirement(template, c)

@@ -5,6 +5,7 @@ mod util;
 mod badinput;
 mod check;
 mod core;
+mod import;
 mod mailstack;
 mod oauth;
 mod report;

@@ -14,14 +14,19 @@ use crate::workspace::Workspace;
 /// List contacts (and check them: any error in a contact file fails).
 ///
 /// Example: outreach contacts --tag cardiology
+///
+/// Example: outreach contacts --csv > contacts.csv
 #[derive(Debug, Args)]
 pub struct ContactsArgs {
     /// Only contacts with this tag.
     #[arg(long)]
     pub tag: Option<String>,
     /// One JSON array instead of a table.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "csv")]
     pub json: bool,
+    /// CSV for a spreadsheet: the fields, then a column per vars key.
+    #[arg(long)]
+    pub csv: bool,
 }
 
 pub fn execute(args: &ContactsArgs, ws: &Workspace, out: &mut dyn Write) -> Result<ExitCode> {
@@ -30,6 +35,10 @@ pub fn execute(args: &ContactsArgs, ws: &Workspace, out: &mut dyn Write) -> Resu
         .iter()
         .filter(|c| args.tag.as_ref().is_none_or(|t| c.tags.contains(t)))
         .collect();
+    if args.csv {
+        crate::import::export::write_csv(out, &chosen)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if args.json {
         let items: Vec<serde_json::Value> = chosen
             .iter()

@@ -15,6 +15,7 @@ pub mod doctor;
 pub mod draft;
 pub mod due;
 pub mod followup;
+pub mod import;
 pub mod init;
 pub mod interview;
 pub mod lint;
