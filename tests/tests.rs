@@ -4,6 +4,7 @@ mod util;
 
 mod check;
 mod core;
+mod fuzz;
 mod mailstack;
 mod review;
 mod scenario;
