@@ -4,6 +4,7 @@ mod util;
 
 mod check;
 mod core;
+mod crash;
 mod fuzz;
 mod mailstack;
 mod review;
