@@ -588,7 +588,10 @@ fn crash_check_of_10000_messages_killed_at_random_moments_records_each_once() {
     // twenty.
     let mut hits = 0;
     let (mut from, mut span) = (before.clone(), whole);
-    for round in 0..KILLS {
+    let mut round = 0;
+    while hits < KILLS {
+        round += 1;
+        assert!(round <= 3 * KILLS, "only {hits} kills hit a running check");
         restore(&b.ws, &from);
         if kill_after(b.cmd(DAY7B, &["check"]), rng.moment(span)) {
             hits += 1;
@@ -608,8 +611,7 @@ fn crash_check_of_10000_messages_killed_at_random_moments_records_each_once() {
             (before.clone(), whole)
         };
     }
-    eprintln!("check: {hits} of {KILLS} kills hit a running check of {whole:?}");
-    assert!(hits >= KILLS / 2, "most kills came after the check ended");
+    eprintln!("check: {hits} kills in {round} rounds; a whole check took {whole:?}");
 }
 
 #[test]
@@ -617,7 +619,7 @@ fn crash_dovecot_stopped_mid_check_then_started_records_each_once() {
     let s = Stack::get();
     let (b, expected) = {
         let _g = stack::shared();
-        checking(&s, "crashdv", 10_000)
+        checking(&s, "crashdv", 3_000)
     };
     // Stopping a server: no other mail test of this run may see it gone.
     let _g = stack::exclusive();
@@ -690,7 +692,7 @@ fn crash_dovecot_stopped_mid_check_then_started_records_each_once() {
     assert_eq!(all.len(), expected);
     assert_eq!(
         b.journal().mailbox_mark("INBOX").unwrap().unwrap().last_uid,
-        10_000
+        3_000
     );
     // A further check finds nothing new.
     let again = b.cmd(DAY7B, &["check"]).output().unwrap();
