@@ -26,7 +26,7 @@ pub struct Threading {
 /// fixed ID; sender and recipient keep it unique across workspaces, and
 /// `salt` tells apart messages that share the rest (the journal's row id).
 pub fn message_id(from: &str, to: &str, now: DateTime<Utc>, template: &str, salt: u64) -> String {
-    let domain = from.rsplit_once('@').map_or("localhost", |(_, d)| d);
+    let domain = id_domain(from.rsplit_once('@').map_or("", |(_, d)| d));
     let mut h = Fnv64::default();
     for part in [from, to, template] {
         h.write(part.as_bytes());
@@ -39,6 +39,20 @@ pub fn message_id(from: &str, to: &str, now: DateTime<Utc>, template: &str, salt
         now.format("%Y%m%d%H%M%S"),
         h.finish()
     )
+}
+
+/// The sender's domain as a Message-ID can carry it: an international
+/// domain in its ASCII (punycode) form, since a header-encoded Message-ID
+/// is no Message-ID; "localhost" when there is none.
+fn id_domain(domain: &str) -> String {
+    idna::domain_to_ascii(domain)
+        .ok()
+        .filter(|d| {
+            !d.is_empty()
+                && d.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        })
+        .unwrap_or_else(|| "localhost".to_string())
 }
 
 /// FNV-1a: small, stable across Rust versions (unlike `DefaultHasher`).
@@ -71,13 +85,30 @@ pub fn build(
     id: &str,
     threading: &Threading,
 ) -> Result<Message> {
+    plain_text("the sender's name in outreach.yaml", me.name.trim())?;
+    plain_text(
+        &format!("the name of contact `{}`", contact.id),
+        contact.name.trim(),
+    )?;
+    plain_text("the subject", rendered.subject.trim())?;
+    if one_line(&rendered.subject).is_empty() {
+        anyhow::bail!("the subject is blank");
+    }
+    for r in &threading.references {
+        if !valid_id(r) {
+            anyhow::bail!(
+                "`{}` is not a Message-ID this tool can thread to",
+                r.escape_debug()
+            );
+        }
+    }
     let from = mailbox(&me.name, &me.email).context("the sender address in outreach.yaml")?;
     let to = mailbox(&contact.name, &contact.email)
         .with_context(|| format!("the address of contact `{}`", contact.id))?;
     let mut builder = Message::builder()
         .from(from)
         .to(to)
-        .subject(rendered.subject.clone())
+        .subject(one_line(&rendered.subject))
         .date(date.into())
         .message_id(Some(format!("<{id}>")));
     if let Some(last) = threading.references.last() {
@@ -101,11 +132,44 @@ pub fn build(
         .with_context(|| format!("building the message to `{}`", contact.id))
 }
 
+/// Refuses a header value with a control character in it: a line break
+/// would end the header (and could start another, such as `Bcc:`).
+/// Loading the workspace refuses these with a located error; this is the
+/// last line of defence for every other path to a header.
+fn plain_text(what: &str, value: &str) -> Result<()> {
+    match value.chars().find(|c| c.is_control()) {
+        Some(c) => anyhow::bail!("{what} has a control character ({c:?}) in it"),
+        None => Ok(()),
+    }
+}
+
+/// A header value as one line of words: trimmed, runs of spaces and tabs
+/// made one space. Mail readers show it so anyway, and an encoded word
+/// (non-ASCII text) next to a run of spaces would lose the run, so what
+/// is sent is what reads back.
+pub fn one_line(value: &str) -> String {
+    value
+        .split([' ', '\t'])
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A Message-ID without its angle brackets: `local@domain`, printable
+/// ASCII without spaces or brackets.
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.contains('@')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !matches!(b, b'<' | b'>'))
+}
+
 fn mailbox(name: &str, email: &str) -> Result<Mailbox> {
     let address = email
         .parse()
         .with_context(|| format!("`{email}` is not a valid address"))?;
-    Ok(Mailbox::new(Some(name.trim().to_string()), address))
+    Ok(Mailbox::new(Some(one_line(name)), address))
 }
 
 /// Wraps lines longer than `width` characters at spaces, for a terminal. Quoted lines
@@ -174,5 +238,85 @@ mod tests {
         assert_ne!(a, id("li@example.org", 1));
         assert!(a.starts_with("20261124140000.") && a.ends_with("@example.org"));
         assert!(!a.contains("okafor"));
+    }
+
+    fn me(name: &str, email: &str) -> Me {
+        serde_yaml::from_str(&format!("name: {name:?}\nemail: {email:?}\n")).unwrap()
+    }
+
+    fn contact(name: &str) -> Contact {
+        let mut c: Contact =
+            serde_yaml::from_str("id: li\nname: Li\nemail: li@example.org\n").unwrap();
+        c.name = name.to_string();
+        c
+    }
+
+    fn rendered(subject: &str) -> Rendered {
+        Rendered {
+            subject: subject.to_string(),
+            body: "Hello\n".to_string(),
+        }
+    }
+
+    #[test]
+    fn an_international_sender_domain_gives_an_ascii_message_id() {
+        let now = DateTime::parse_from_rfc3339("2026-11-24T14:00:00Z")
+            .unwrap()
+            .to_utc();
+        let id = message_id("amina@bücher.example", "li@example.org", now, "intro", 1);
+        assert!(id.ends_with("@xn--bcher-kva.example"), "{id}");
+        let id = message_id("no-at-sign", "li@example.org", now, "intro", 1);
+        assert!(id.ends_with("@localhost"), "{id}");
+    }
+
+    #[test]
+    fn a_line_break_in_a_header_value_is_refused_not_sent() {
+        let now = Utc::now();
+        let t = Threading::default();
+        let me_ok = me("Amina Yusuf", "amina@example.org");
+        let bad_name = contact("Eve\r\nBcc: x@example.com");
+        let err = build(&me_ok, &bad_name, &rendered("Hi"), now, "a@b", &t).unwrap_err();
+        assert!(format!("{err:#}").contains("control character"), "{err:#}");
+        let err = build(
+            &me("A\nB", "amina@example.org"),
+            &contact("Li"),
+            &rendered("Hi"),
+            now,
+            "a@b",
+            &t,
+        )
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("sender"), "{err:#}");
+        assert!(build(
+            &me_ok,
+            &contact("Li"),
+            &rendered("Hi\r\nBcc: x@example.com"),
+            now,
+            "a@b",
+            &t
+        )
+        .is_err());
+        let threading = Threading {
+            references: vec!["x@y>\r\nBcc: x@example.com".to_string()],
+        };
+        assert!(build(
+            &me_ok,
+            &contact("Li"),
+            &rendered("Hi"),
+            now,
+            "a@b",
+            &threading
+        )
+        .is_err());
+        // A trailing line break from a YAML block scalar is trimmed, not refused.
+        assert!(build(
+            &me_ok,
+            &contact("Li Ming\n"),
+            &rendered("Hi"),
+            now,
+            "a@b",
+            &t
+        )
+        .is_ok());
     }
 }

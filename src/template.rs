@@ -131,48 +131,62 @@ impl Templates {
     /// relative to `root`.
     pub fn load(root: &Path, dir: &Path) -> (Templates, Vec<Problem>) {
         let mut problems = Vec::new();
+        let rel = |p: &Path| p.strip_prefix(root).unwrap_or(p).to_path_buf();
+        let mut read = |paths: Vec<PathBuf>| -> Vec<(PathBuf, String)> {
+            paths
+                .into_iter()
+                .filter_map(|path| match crate::yaml::read_text(&path, &rel(&path)) {
+                    Ok(text) => Some((rel(&path), text)),
+                    Err(p) => {
+                        problems.push(p);
+                        None
+                    }
+                })
+                .collect()
+        };
+        let partials = read(hbs_files(&dir.join("partials")));
+        let files = hbs_files(dir);
+        let no_templates = files.is_empty();
+        let templates = read(files);
+        if no_templates {
+            problems.push(Problem::warning(
+                rel(dir).display().to_string(),
+                "no templates: add one such as templates/intro.hbs (see `outreach init`)",
+            ));
+        }
+        let (templates, more) = Templates::from_sources(&partials, &templates);
+        problems.extend(more);
+        (templates, problems)
+    }
+
+    /// Compiles templates and partials from their text: (file relative to
+    /// the workspace, contents) pairs, each named by its file stem. `load`
+    /// reads the files and calls this.
+    pub fn from_sources(
+        partials: &[(PathBuf, String)],
+        templates: &[(PathBuf, String)],
+    ) -> (Templates, Vec<Problem>) {
+        let mut problems = Vec::new();
         let mut registry = Handlebars::new();
         registry.set_strict_mode(true);
         registry.register_escape_fn(handlebars::no_escape);
         registry.register_helper("or", Box::new(or_helper));
         registry.register_helper("date", Box::new(date_helper));
         let mut list = BTreeMap::new();
-        let rel = |p: &Path| p.strip_prefix(root).unwrap_or(p).to_path_buf();
 
-        let mut partials = Vec::new();
-        for path in hbs_files(&dir.join("partials")) {
-            let file = rel(&path);
-            let name = stem(&path);
-            match crate::yaml::read_text(&path, &file) {
-                Ok(text) => {
-                    let text = text.strip_suffix('\n').unwrap_or(&text).to_string();
-                    match registry.register_partial(&name, &text) {
-                        Ok(()) => partials.push((name, file, text)),
-                        Err(e) => problems.push(syntax_problem(&file, 0, &e)),
-                    }
-                }
-                Err(p) => problems.push(p),
+        let mut registered = Vec::new();
+        for (file, text) in partials {
+            let name = stem(file);
+            let text = text.strip_suffix('\n').unwrap_or(text).to_string();
+            match registry.register_partial(&name, &text) {
+                Ok(()) => registered.push((file.clone(), text)),
+                Err(e) => problems.push(syntax_problem(file, 0, &e)),
             }
         }
-        let files = hbs_files(dir);
-        if files.is_empty() {
-            problems.push(Problem::warning(
-                rel(dir).display().to_string(),
-                "no templates: add one such as templates/intro.hbs (see `outreach init`)",
-            ));
-        }
         let mut sources = Vec::new();
-        for path in files {
-            let file = rel(&path);
-            let name = stem(&path);
-            let text = match crate::yaml::read_text(&path, &file) {
-                Ok(t) => t,
-                Err(p) => {
-                    problems.push(p);
-                    continue;
-                }
-            };
-            match parse_template(&name, &file, &text, &mut registry) {
+        for (file, text) in templates {
+            let name = stem(file);
+            match parse_template(&name, file, text, &mut registry) {
                 Ok((t, body)) => {
                     sources.push((t.file.clone(), t.body_offset, t.kind, body));
                     list.insert(name, t);
@@ -183,7 +197,7 @@ impl Templates {
         for (file, offset, kind, body) in &sources {
             check_paths(file, *offset, body, *kind, &registry, &mut problems);
         }
-        for (_, file, text) in &partials {
+        for (file, text) in &registered {
             check_paths(file, 0, text, Kind::FollowUp, &registry, &mut problems);
         }
         (Templates { registry, list }, problems)

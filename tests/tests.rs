@@ -5,6 +5,8 @@ mod util;
 mod badinput;
 mod check;
 mod core;
+mod crash;
+mod fuzz;
 mod import;
 mod mailstack;
 mod oauth;
