@@ -178,6 +178,10 @@ impl Templates {
         for (file, text) in partials {
             let name = stem(file);
             let text = text.strip_suffix('\n').unwrap_or(text).to_string();
+            if let Some(p) = nesting_problem(file, 0, &text) {
+                problems.push(p);
+                continue;
+            }
             match registry.register_partial(&name, &text) {
                 Ok(()) => registered.push((file.clone(), text)),
                 Err(e) => problems.push(syntax_problem(file, 0, &e)),
@@ -369,6 +373,9 @@ fn parse_template(
                 "the front matter has no closing `---` line",
             )
         })?;
+    if let Some(p) = nesting_problem(file, 0, text) {
+        return Err(p);
+    }
     let front = &rest[..end];
     let after = &rest[end..];
     let body = after.split_once('\n').map_or("", |(_, b)| b);
@@ -411,6 +418,34 @@ fn parse_template(
         },
         body.to_string(),
     ))
+}
+
+/// How deep blocks (`{{#if}}`, `{{#each}}` …) may nest: far beyond any
+/// message, and far below what would exhaust the stack while compiling.
+const MAX_NESTING: usize = 64;
+
+/// A located error when blocks in `text` nest deeper than MAX_NESTING.
+fn nesting_problem(file: &Path, offset: usize, text: &str) -> Option<Problem> {
+    let mut depth = 0usize;
+    for (n, line) in text.lines().enumerate() {
+        let mut rest = line;
+        while let Some(i) = rest.find("{{") {
+            rest = rest[i + 2..].trim_start_matches(['{', '~', ' ']);
+            let inverse = rest.starts_with('^') && !rest[1..].trim_start().starts_with('}');
+            if rest.starts_with('#') || inverse {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(Problem::error(
+                        format!("{}:{}", file.display(), n + 1 + offset),
+                        format!("blocks nested more than {MAX_NESTING} deep"),
+                    ));
+                }
+            } else if rest.starts_with('/') {
+                depth = depth.saturating_sub(1);
+            }
+        }
+    }
+    None
 }
 
 fn syntax_problem(file: &Path, offset: usize, e: &handlebars::TemplateError) -> Problem {
@@ -744,6 +779,21 @@ fn tidy(body: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn blocks_nested_too_deep_are_refused_before_compiling() {
+        let deep = format!(
+            "{}x{}",
+            "{{#if name}}".repeat(20_000),
+            "{{/if}}".repeat(20_000)
+        );
+        let p = nesting_problem(Path::new("templates/a.hbs"), 3, &format!("\n{deep}")).unwrap();
+        assert_eq!(p.place, "templates/a.hbs:5");
+        let inverse = format!("{}{}", "{{^name}}".repeat(100), "{{/name}}".repeat(100));
+        assert!(nesting_problem(Path::new("a.hbs"), 0, &inverse).is_some());
+        let fine = "{{#if a}}{{#each b}}{{^}}{{else}}{{/each}}{{/if}}".repeat(1000);
+        assert!(nesting_problem(Path::new("a.hbs"), 0, &fine).is_none());
+    }
+
     use super::*;
     use crate::contact::salutation;
 
