@@ -175,17 +175,42 @@ impl Templates {
         let mut list = BTreeMap::new();
 
         let mut registered = Vec::new();
+        let mut refs: Vec<(String, Vec<String>)> = Vec::new();
         for (file, text) in partials {
             let name = stem(file);
             let text = text.strip_suffix('\n').unwrap_or(text).to_string();
+            let named = match partial_refs(file, 0, &text) {
+                Ok(n) => n,
+                Err(p) => {
+                    problems.push(p);
+                    continue;
+                }
+            };
             if let Some(p) = nesting_problem(file, 0, &text) {
                 problems.push(p);
                 continue;
             }
             match registry.register_partial(&name, &text) {
-                Ok(()) => registered.push((file.clone(), text)),
+                Ok(()) => {
+                    refs.push((name, named));
+                    registered.push((file.clone(), text));
+                }
                 Err(e) => problems.push(syntax_problem(file, 0, &e)),
             }
+        }
+        // A partial that includes itself, directly or through others,
+        // would recurse until the stack runs out: it is refused.
+        for name in partial_cycles(&refs) {
+            let file = partials
+                .iter()
+                .find(|(f, _)| stem(f) == name)
+                .map_or_else(|| name.clone(), |(f, _)| f.display().to_string());
+            registry.unregister_template(&name);
+            registered.retain(|(f, _)| stem(f) != name);
+            problems.push(Problem::error(
+                file,
+                format!("partial `{name}` includes itself (through other partials or directly)"),
+            ));
         }
         let mut sources = Vec::new();
         for (file, text) in templates {
@@ -376,6 +401,7 @@ fn parse_template(
     if let Some(p) = nesting_problem(file, 0, text) {
         return Err(p);
     }
+    partial_refs(file, 0, text)?;
     let front = &rest[..end];
     let after = &rest[end..];
     let body = after.split_once('\n').map_or("", |(_, b)| b);
@@ -418,6 +444,73 @@ fn parse_template(
         },
         body.to_string(),
     ))
+}
+
+/// The partials `text` includes (`{{> name}}`), or a located error for
+/// what can't be checked before rendering: inline partials and other
+/// decorators (`{{#*inline}}`, `{{*…}}`), and partial names computed at
+/// render time.
+fn partial_refs(file: &Path, offset: usize, text: &str) -> Result<Vec<String>, Problem> {
+    let mut names = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let place = || format!("{}:{}", file.display(), n + 1 + offset);
+        let mut rest = line;
+        while let Some(i) = rest.find("{{") {
+            rest = rest[i + 2..].trim_start_matches(['{', '~', ' ']);
+            let tag = rest.strip_prefix('#').unwrap_or(rest).trim_start();
+            if tag.starts_with('*') {
+                return Err(Problem::error(
+                    place(),
+                    "inline partials and decorators (`{{#*inline}}`, `{{*…}}`) are not supported: put the text in templates/partials/",
+                ));
+            }
+            if let Some(after) = tag.strip_prefix('>') {
+                let after = after.trim_start();
+                let name: String = after
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | '@'))
+                    .collect();
+                if name.is_empty() {
+                    return Err(Problem::error(
+                        place(),
+                        "a partial's name must be written out (`{{> signature}}`)",
+                    ));
+                }
+                // `@partial-block` is the caller's own block.
+                if !name.starts_with('@') {
+                    names.push(name);
+                }
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// The partials in `refs` (name, partials it includes) that can reach
+/// themselves, sorted.
+fn partial_cycles(refs: &[(String, Vec<String>)]) -> Vec<String> {
+    let includes = |name: &str| -> &[String] {
+        refs.iter()
+            .find(|(n, _)| n == name)
+            .map_or(&[], |(_, r)| r.as_slice())
+    };
+    let mut cyclic = Vec::new();
+    for (start, _) in refs {
+        let mut seen: Vec<&str> = Vec::new();
+        let mut stack: Vec<&str> = includes(start).iter().map(String::as_str).collect();
+        while let Some(n) = stack.pop() {
+            if n == start {
+                cyclic.push(start.clone());
+                break;
+            }
+            if !seen.contains(&n) {
+                seen.push(n);
+                stack.extend(includes(n).iter().map(String::as_str));
+            }
+        }
+    }
+    cyclic.sort();
+    cyclic
 }
 
 /// How deep blocks (`{{#if}}`, `{{#each}}` …) may nest: far beyond any
@@ -779,6 +872,44 @@ fn tidy(body: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn partials_that_include_themselves_and_inline_partials_are_refused() {
+        let file = |n: &str| PathBuf::from(format!("templates/partials/{n}.hbs"));
+        let partials = vec![
+            (file("pa"), "{{> pb}}\n".to_string()),
+            (file("pb"), "{{#if x}}{{> pa}}{{/if}}\n".to_string()),
+            (file("signature"), "Amina\n".to_string()),
+        ];
+        let template = (
+            PathBuf::from("templates/a.hbs"),
+            "---\nsubject: hi\n---\n{{> pa}}\n{{> signature}}\n".to_string(),
+        );
+        let (t, problems) = Templates::from_sources(&partials, std::slice::from_ref(&template));
+        let text: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        assert!(
+            text.iter()
+                .any(|p| p.contains("templates/partials/pa.hbs") && p.contains("includes itself")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|p| p.contains("templates/partials/pb.hbs")),
+            "{text:?}"
+        );
+        assert!(!text.iter().any(|p| p.contains("signature")), "{text:?}");
+        drop(t);
+        let inline = (
+            PathBuf::from("templates/b.hbs"),
+            "---\nsubject: hi\n---\n{{#*inline \"x\"}}{{> x}}{{/inline}}{{> x}}\n".to_string(),
+        );
+        let (_, problems) = Templates::from_sources(&[], &[inline]);
+        assert!(
+            problems[0]
+                .to_string()
+                .starts_with("templates/b.hbs:4: error: inline partials"),
+            "{problems:?}"
+        );
+    }
+
     #[test]
     fn blocks_nested_too_deep_are_refused_before_compiling() {
         let deep = format!(
