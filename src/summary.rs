@@ -50,12 +50,15 @@ impl Summary {
             if r.sent > 0 {
                 s.written += 1;
             }
-            let replied = answered(&r.stage);
+            // Replied and met count those written to: the funnel's later
+            // stages are parts of the first (a meeting from a contact file
+            // alone is not an answer to outreach).
+            let replied = r.sent > 0 && answered(&r.stage);
             if replied {
                 s.replied += 1;
             }
             match r.stage {
-                Stage::Met { .. } => s.met += 1,
+                Stage::Met { .. } if r.sent > 0 => s.met += 1,
                 Stage::Bounced { .. } => s.bounced += 1,
                 Stage::AutoReply { .. } => s.auto_reply += 1,
                 Stage::DoNotContact => s.do_not_contact += 1,

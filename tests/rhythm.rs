@@ -309,7 +309,14 @@ fn a_milestone_goes_once_to_each_mentor_with_credit_where_it_is_due() {
         &["followup", "--to", "okonkwo-adeyemi", "--send", "--yes"],
     );
     assert_has(&sent, "sent");
-    let again = at(&ws, now, &["followup", "--to", "okonkwo-adeyemi"]);
+    // Nothing is due for them now: said, and exit 1 (they were named).
+    let again = ws
+        .command(&["followup", "--to", "okonkwo-adeyemi"])
+        .env("OUTREACH_NOW", now)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(1));
+    let again = text(&again.stdout);
     assert!(!again.contains("A short update"), "{again}");
     let status = at(&ws, now, &["status"]);
     assert_has(
