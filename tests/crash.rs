@@ -316,11 +316,20 @@ fn poll(mut done: impl FnMut() -> bool) {
     }
 }
 
+/// How a run started by [`kill_at_random`] ended.
+enum Ended {
+    /// Killed while it was running.
+    Killed,
+    /// It exited on its own first: its status and what it printed.
+    Exited(std::process::Output),
+}
+
 /// Starts `cmd` and kills it with SIGKILL at a random moment: one kill
 /// in four during start-up (the first 0–300 ms), the others once a
-/// random number of further messages (1 to 2 × `share`) has left the queue, plus 0–3 ms so the kill falls anywhere
-/// in a message's SMTP exchange. Returns whether it hit a running process.
-fn kill_at_random(b: &Batch, rng: &mut Rng, mut cmd: Command, template: &str, share: i64) -> bool {
+/// random number of further messages (1 to 2 × `share`) has left the
+/// queue, plus 0–3 ms so the kill falls anywhere in a message's SMTP
+/// exchange.
+fn kill_at_random(b: &Batch, rng: &mut Rng, mut cmd: Command, template: &str, share: i64) -> Ended {
     let before = progress(b, template);
     let mut child: Child = cmd.spawn().unwrap();
     if rng.next().is_multiple_of(4) {
@@ -331,27 +340,50 @@ fn kill_at_random(b: &Batch, rng: &mut Rng, mut cmd: Command, template: &str, sh
         poll(|| progress(b, template) >= target || child.try_wait().unwrap().is_some());
         std::thread::sleep(rng.moment(Duration::from_millis(3)));
     }
-    let hit = child.try_wait().unwrap().is_none();
+    if child.try_wait().unwrap().is_some() {
+        return Ended::Exited(child.wait_with_output().unwrap());
+    }
     // Child::kill is SIGKILL on Unix.
     let _ = child.kill();
     child.wait().unwrap();
-    hit
+    Ended::Killed
 }
 
 /// Kills runs of `args` at random moments until `KILLS` kills have hit a
 /// running process, checking the journal after each, then runs to
 /// completion. Returns how many kills hit.
+///
+/// A run that exits on its own before the batch is done (one that stops
+/// with exit 1 while it settles what a kill left uncertain) is simply
+/// followed by the next; only a finished batch ends the kills early.
 fn kill_repeatedly(b: &Batch, rng: &mut Rng, now: &str, args: &[&str], template: &str) -> usize {
     let mut hits = 0;
+    let mut exits = 0;
     while hits < KILLS {
         let left = b.n as i64 - progress(b, template);
         // Half an even share, so the kills spread over the run and it
         // does not end before the last one.
         let share = left / (2 * (KILLS - hits)) as i64;
-        if !kill_at_random(b, rng, b.cmd(now, args), template, share) {
-            break;
+        match kill_at_random(b, rng, b.cmd(now, args), template, share) {
+            Ended::Killed => hits += 1,
+            Ended::Exited(out) => {
+                let done = progress(b, template);
+                eprintln!(
+                    "{template}: a run exited ({}) after {hits} kills with {done} of {} out of the queue",
+                    out.status, b.n
+                );
+                if done >= b.n as i64 {
+                    break;
+                }
+                exits += 1;
+                assert!(
+                    exits <= KILLS,
+                    "{exits} runs exited without finishing the batch; the last:\n{}\n{}",
+                    text(&out.stdout),
+                    text(&out.stderr)
+                );
+            }
         }
-        hits += 1;
         assert_journal_sound(&b.ws, false);
     }
     run_to_completion(|| b.cmd(now, args));
@@ -376,7 +408,7 @@ fn crash_followup_killed_at_random_moments_sends_each_once() {
     let _g = stack::shared();
     let s = Stack::get();
     let mut rng = Rng::seeded("followup");
-    let b = Batch::new(&s, "crashfu", 100);
+    let b = Batch::new(&s, "crashfu", 150);
     run_to_completion(|| {
         b.cmd(
             DAY0,
