@@ -787,6 +787,19 @@ impl Journal {
         events: &[NewEvent],
         now: DateTime<Utc>,
     ) -> Result<Vec<Event>> {
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let result = self.record_check_tx(mailbox, mark, events, now);
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
+        result
+    }
+
+    fn record_check_tx(
+        &mut self,
+        mailbox: &str,
+        mark: MailboxMark,
+        events: &[NewEvent],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Event>> {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;

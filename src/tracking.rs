@@ -315,7 +315,7 @@ fn read_mailbox(
         rescanned: rescan,
         left_unread: 0,
     };
-    let mut next = match before {
+    let next = match before {
         Some(b) if !rescan => b.last_uid + 1,
         // A first read starts at the first message dated within the
         // lookback before our first message, and reads every one after
@@ -345,67 +345,187 @@ fn read_mailbox(
         }
         return Ok(done);
     }
-    // One tick a chunk: the UID range read in steps of CHUNK.
-    let progress = Progress::new(end.map_or(0, |e| (e + 1 - next).div_ceil(CHUNK) as usize));
+    // The UID ranges to read, in steps of CHUNK (one open range when the
+    // server gives no UIDNEXT).
+    let ranges: Vec<(u32, Option<u32>)> = match end {
+        Some(e) => (next..=e)
+            .step_by(CHUNK as usize)
+            .map(|first| (first, Some(first.saturating_add(CHUNK - 1).min(e))))
+            .collect(),
+        None => vec![(next, None)],
+    };
+    // One tick a chunk.
+    let progress = Progress::new(ranges.len());
     let mut read = 0;
-    let mut chunks = 0;
-    loop {
-        let last = end.map(|e| next.saturating_add(CHUNK - 1).min(e));
-        let headers = imap.headers(next, last)?;
-        let known = facts.known();
-        // Most messages are settled by their header; the rest are read
-        // whole (a possible bounce, an auto-reply's return date).
-        let mut findings: Vec<(u32, Option<Finding>)> = headers
-            .iter()
-            .map(|(uid, h)| (*uid, classify::classify_header(h, &known)))
-            .collect();
-        let want: Vec<u32> = findings
-            .iter()
-            .filter(|(_, f)| f.is_none())
-            .map(|(uid, _)| *uid)
-            .collect();
-        let mut full: HashMap<u32, Vec<u8>> = imap.messages(&want)?.into_iter().collect();
-        let mut events = Vec::new();
-        for ((uid, finding), (_, header)) in findings.iter_mut().zip(&headers) {
-            let finding = finding.take().unwrap_or_else(|| {
-                classify::classify(full.remove(uid).as_deref().unwrap_or(header), &known)
-            });
-            match event(mailbox, info.uid_validity, *uid, &finding, facts, now) {
-                Found::Event(e) => events.push(e),
-                Found::SentAfterAll(id, at) => {
-                    // Seen a second time (Sent and All Mail): once is news.
-                    if journal.found_sent(id, at, &format!("found in {mailbox}"))? {
-                        report.drafts_sent.extend(journal.get(id)?);
-                    }
-                }
-                Found::Nothing => {}
+    std::thread::scope(|scope| -> Result<()> {
+        let mut reader = ReadAhead::start(scope, imap);
+        let mut ranges = ranges.into_iter();
+        // The next chunk is asked for before this one is classified, so
+        // the server reads it while we work.
+        let mut asked: std::collections::VecDeque<(u32, Option<u32>)> =
+            ranges.next().into_iter().collect();
+        for &(first, last) in &asked {
+            reader.ask(Ask::Headers(first, last));
+        }
+        let mut chunks = 0;
+        while let Some((first, last)) = asked.pop_front() {
+            if let Some((f, l)) = ranges.next() {
+                reader.ask(Ask::Headers(f, l));
+                asked.push_back((f, l));
             }
+            let headers = reader.headers()?;
+            let known = facts.known();
+            // Most messages are settled by their header; the rest are read
+            // whole (a possible bounce, an auto-reply's return date).
+            let mut findings: Vec<(u32, Option<Finding>)> = headers
+                .iter()
+                .map(|(uid, h)| (*uid, classify::classify_header(h, &known)))
+                .collect();
+            let want: Vec<u32> = findings
+                .iter()
+                .filter(|(_, f)| f.is_none())
+                .map(|(uid, _)| *uid)
+                .collect();
+            let mut full: HashMap<u32, Vec<u8>> = if want.is_empty() {
+                HashMap::new()
+            } else {
+                reader.ask(Ask::Whole(want));
+                reader.whole()?.into_iter().collect()
+            };
+            let mut events = Vec::new();
+            for ((uid, finding), (_, header)) in findings.iter_mut().zip(&headers) {
+                let finding = finding.take().unwrap_or_else(|| {
+                    classify::classify(full.remove(uid).as_deref().unwrap_or(header), &known)
+                });
+                match event(mailbox, info.uid_validity, *uid, &finding, facts, now) {
+                    Found::Event(e) => events.push(e),
+                    Found::SentAfterAll(id, at) => {
+                        // Seen a second time (Sent and All Mail): once is news.
+                        if journal.found_sent(id, at, &format!("found in {mailbox}"))? {
+                            report.drafts_sent.extend(journal.get(id)?);
+                        }
+                    }
+                    Found::Nothing => {}
+                }
+            }
+            read += headers.len();
+            let reached = match last {
+                Some(l) => l,
+                None => headers.last().map_or(first, |(uid, _)| *uid),
+            };
+            let mark = MailboxMark {
+                uid_validity: info.uid_validity,
+                last_uid: reached.max(first.saturating_sub(1)),
+            };
+            report
+                .new
+                .extend(journal.record_check(mailbox, mark, &events, now)?);
+            chunks += 1;
+            progress.tick(chunks);
         }
-        read += headers.len();
-        let reached = match last {
-            Some(l) => l,
-            None => headers.last().map_or(next, |(uid, _)| *uid),
-        };
-        let mark = MailboxMark {
-            uid_validity: info.uid_validity,
-            last_uid: reached.max(next.saturating_sub(1)),
-        };
-        report
-            .new
-            .extend(journal.record_check(mailbox, mark, &events, now)?);
-        chunks += 1;
-        progress.tick(chunks);
-        match end {
-            Some(e) if reached < e => next = reached + 1,
-            _ => break,
-        }
-    }
+        Ok(())
+    })?;
     progress.done();
     done.read = read;
     if before.is_none() || rescan {
         done.left_unread = (info.exists as usize).saturating_sub(read);
     }
     Ok(done)
+}
+
+/// What the reading thread is asked for, answered in the order asked.
+enum Ask {
+    /// The classification headers of UIDs `first..=last` (None: to the end).
+    Headers(u32, Option<u32>),
+    /// The first bytes of these messages, whole.
+    Whole(Vec<u32>),
+}
+
+/// The mailbox's connection on a thread of its own, so the server reads
+/// the next chunk while this one is classified and recorded. Answers come
+/// back in the order of the asks; an answer read ahead waits in `early`.
+struct ReadAhead<'s> {
+    asks: Option<std::sync::mpsc::Sender<Ask>>,
+    answers: std::sync::mpsc::Receiver<Result<Answer>>,
+    early: std::collections::VecDeque<Vec<(u32, Vec<u8>)>>,
+    thread: Option<std::thread::ScopedJoinHandle<'s, ()>>,
+}
+
+enum Answer {
+    Headers(Vec<(u32, Vec<u8>)>),
+    Whole(Vec<(u32, Vec<u8>)>),
+}
+
+impl<'s> ReadAhead<'s> {
+    fn start<'e>(scope: &'s std::thread::Scope<'s, 'e>, imap: &'s mut Imap) -> ReadAhead<'s> {
+        let (asks, work) = std::sync::mpsc::channel::<Ask>();
+        let (answer, answers) = std::sync::mpsc::channel();
+        let thread = scope.spawn(move || {
+            for ask in work {
+                let a = match ask {
+                    Ask::Headers(first, last) => imap.headers(first, last).map(Answer::Headers),
+                    Ask::Whole(uids) => imap.messages(&uids).map(Answer::Whole),
+                };
+                let failed = a.is_err();
+                // Nothing after a failure: the connection is in doubt.
+                if answer.send(a).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        ReadAhead {
+            asks: Some(asks),
+            answers,
+            early: Default::default(),
+            thread: Some(thread),
+        }
+    }
+
+    fn ask(&self, ask: Ask) {
+        // A thread that stopped has sent its error, which `next` reports.
+        if let Some(a) = &self.asks {
+            let _ = a.send(ask);
+        }
+    }
+
+    fn next(&self) -> Result<Answer> {
+        self.answers
+            .recv()
+            .map_err(|_| anyhow::anyhow!("the mailbox reader stopped"))?
+    }
+
+    /// The oldest chunk of headers asked for and not yet taken.
+    fn headers(&mut self) -> Result<Vec<(u32, Vec<u8>)>> {
+        if let Some(h) = self.early.pop_front() {
+            return Ok(h);
+        }
+        match self.next()? {
+            Answer::Headers(h) => Ok(h),
+            Answer::Whole(_) => unreachable!("whole messages are taken by `whole`"),
+        }
+    }
+
+    /// The whole messages last asked for; chunks of headers asked for
+    /// before them wait in `early` until `headers` takes them.
+    fn whole(&mut self) -> Result<Vec<(u32, Vec<u8>)>> {
+        loop {
+            match self.next()? {
+                Answer::Headers(h) => self.early.push_back(h),
+                Answer::Whole(w) => return Ok(w),
+            }
+        }
+    }
+}
+
+impl Drop for ReadAhead<'_> {
+    /// Ends the reading thread once what it is doing is done, so the
+    /// connection is free again when the mailbox is read.
+    fn drop(&mut self) {
+        self.asks = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 enum Found {
