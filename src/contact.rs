@@ -317,18 +317,84 @@ pub fn load_dir(root: &Path, dir: &Path) -> (Vec<Contact>, Vec<Problem>) {
             "no contacts: add a file such as contacts/okafor.yaml (see `outreach init`)",
         ));
     }
+    let mut read: Vec<(PathBuf, String)> = Vec::new();
     for path in files {
         let rel = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
         match yaml::read_text(&path, &rel) {
-            Ok(text) => {
-                parse_file(&rel, &text, &mut contacts, &mut problems);
-                texts.insert(rel, text);
-            }
+            Ok(text) => read.push((rel, text)),
             Err(p) => problems.push(p),
         }
     }
+    // Every file parsed on every core, a big list file in pieces.
+    let jobs: Vec<(usize, std::ops::Range<usize>)> = read
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (_, text))| pieces(text).into_iter().map(move |r| (i, r)))
+        .collect();
+    let parsed = crate::parallel::map(&jobs, 2, |(i, range)| {
+        let (rel, text) = &read[*i];
+        let mut out = Vec::new();
+        let mut problems = Vec::new();
+        if range.len() == text.len() {
+            parse_file(rel, text, &mut out, &mut problems);
+        } else {
+            let offset = text[..range.start].matches('\n').count();
+            parse_list(rel, &text[range.clone()], offset, &mut out, &mut problems);
+        }
+        (*i, out, problems)
+    });
+    let mut parsed = parsed.into_iter().peekable();
+    for (i, (rel, text)) in read.iter().enumerate() {
+        let mut mine = Vec::new();
+        while let Some(p) = parsed.next_if(|(j, _, _)| *j == i) {
+            mine.push(p);
+        }
+        if mine.len() > 1 && mine.iter().any(|(_, _, p)| !p.is_empty()) {
+            // A piece with a problem: the file is read again whole, so
+            // the problems say what they would have said.
+            parse_file(rel, text, &mut contacts, &mut problems);
+        } else {
+            for (_, out, p) in mine {
+                contacts.extend(out);
+                problems.extend(p);
+            }
+        }
+    }
+    texts.extend(read);
     check_all(&contacts, &texts, &mut problems);
     (contacts, problems)
+}
+
+/// A piece of a list file worth a core of its own.
+const PIECE: usize = 32 * 1024;
+
+/// The byte ranges of `text` that parse on their own: a big list file
+/// cut where top-level entries start, in pieces of about PIECE bytes.
+/// Anything else is one piece: a small file, a single contact, and a list
+/// whose entries might reach into each other (anchors and aliases, more
+/// than one document, anything else at the left margin).
+fn pieces(text: &str) -> Vec<std::ops::Range<usize>> {
+    let whole = std::iter::once(0..text.len()).collect();
+    if text.len() < 2 * PIECE || !is_list(text) || might_link(text) {
+        return whole;
+    }
+    let mut cuts = vec![0];
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let start = at;
+        at += line.len();
+        match line.as_bytes().first() {
+            None | Some(b' ' | b'\n' | b'\r' | b'#') => continue,
+            Some(b'-') if line.starts_with("- ") || line.trim_end() == "-" => {
+                if start - cuts[cuts.len() - 1] >= PIECE {
+                    cuts.push(start);
+                }
+            }
+            _ => return whole,
+        }
+    }
+    cuts.push(text.len());
+    cuts.windows(2).map(|w| w[0]..w[1]).collect()
 }
 
 /// Parses one contacts file: a mapping is one contact, a sequence a list.
@@ -338,23 +404,7 @@ pub fn parse_file(file: &Path, text: &str, out: &mut Vec<Contact>, problems: &mu
         .and_then(|s| s.to_str())
         .unwrap_or_default();
     if is_list(text) {
-        let entries: Vec<Contact> = match yaml::parse(file, text, 0) {
-            Ok(v) => v,
-            Err(p) => return problems.push(p),
-        };
-        let starts = entry_starts(text);
-        for (i, mut c) in entries.into_iter().enumerate() {
-            c.file = file.to_path_buf();
-            c.line = starts.get(i).copied().unwrap_or(1);
-            if c.id.trim().is_empty() {
-                problems.push(Problem::error(
-                    c.place(),
-                    "a contact in a list needs an `id` (only a one-contact file takes its id from the file name)",
-                ));
-                continue;
-            }
-            out.push(c);
-        }
+        parse_list(file, text, 0, out, problems);
     } else {
         let mut c: Contact = match yaml::parse(file, text, 0) {
             Ok(c) => c,
@@ -364,6 +414,46 @@ pub fn parse_file(file: &Path, text: &str, out: &mut Vec<Contact>, problems: &mu
         c.line = 1;
         if c.id.trim().is_empty() {
             c.id = stem.to_string();
+        }
+        out.push(c);
+    }
+}
+
+/// Whether `text` may hold a YAML anchor or alias (`&a`, `*a` where a
+/// value starts): one entry could then refer to another. "R&D" and
+/// "Smith & Jones" are no anchors; an unsure case only costs the speed.
+fn might_link(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        matches!(c, b'&' | b'*')
+            && (i == 0 || matches!(b[i - 1], b' ' | b'[' | b'{' | b',' | b'\n'))
+            && b.get(i + 1).is_some_and(|n| !n.is_ascii_whitespace())
+    })
+}
+
+/// The entries of a list file, or of a piece of one that starts
+/// `line_offset` lines into it.
+fn parse_list(
+    file: &Path,
+    text: &str,
+    line_offset: usize,
+    out: &mut Vec<Contact>,
+    problems: &mut Vec<Problem>,
+) {
+    let entries: Vec<Contact> = match yaml::parse(file, text, line_offset) {
+        Ok(v) => v,
+        Err(p) => return problems.push(p),
+    };
+    let starts = entry_starts(text);
+    for (i, mut c) in entries.into_iter().enumerate() {
+        c.file = file.to_path_buf();
+        c.line = line_offset + starts.get(i).copied().unwrap_or(1);
+        if c.id.trim().is_empty() {
+            problems.push(Problem::error(
+                    c.place(),
+                    "a contact in a list needs an `id` (only a one-contact file takes its id from the file name)",
+                ));
+            continue;
         }
         out.push(c);
     }
@@ -529,6 +619,88 @@ fn field_place(c: &Contact, text: &str, key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A list file big enough to be read in pieces, written to a fresh
+    /// workspace: returns its root.
+    fn big_list(entries: &[String]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("contacts")).unwrap();
+        std::fs::write(dir.path().join("contacts/all.yaml"), entries.concat()).unwrap();
+        dir
+    }
+
+    fn entry(i: usize) -> String {
+        format!(
+            "# contact {i}\n- id: c{i:05}\n  name: Núñez Okafor {i}\n  title: Dr.\n  email: c{i}@example.org\n  notes: |\n    Met at the R&D day; \"Smith & Jones\" lab.\n\n"
+        )
+    }
+
+    #[test]
+    fn a_big_list_reads_the_same_in_pieces_as_whole() {
+        let entries: Vec<String> = (0..3000).map(entry).collect();
+        let text = entries.concat();
+        assert!(pieces(&text).len() > 2, "the list is cut in pieces");
+        let dir = big_list(&entries);
+        let (pieced, problems) = load_dir(dir.path(), &dir.path().join("contacts"));
+        assert!(problems.is_empty(), "{problems:?}");
+        let mut whole = Vec::new();
+        let mut problems = Vec::new();
+        parse_file(
+            Path::new("contacts/all.yaml"),
+            &text,
+            &mut whole,
+            &mut problems,
+        );
+        assert!(problems.is_empty());
+        assert_eq!(pieced.len(), 3000);
+        for (a, b) in pieced.iter().zip(&whole) {
+            assert_eq!(
+                (&a.id, &a.name, a.line, &a.file),
+                (&b.id, &b.name, b.line, &b.file)
+            );
+            assert_eq!(a.notes, b.notes);
+        }
+        assert_eq!(
+            pieced[2999].line,
+            text.lines().position(|l| l == "- id: c02999").unwrap() + 1
+        );
+    }
+
+    #[test]
+    fn a_mistake_in_one_piece_is_told_as_the_whole_file_tells_it() {
+        let mut entries: Vec<String> = (0..3000).map(entry).collect();
+        entries[2500] = "- id: broken\n  name: [unclosed\n".into();
+        entries[2700] = "- name: No Id\n  email: noid@example.org\n".into();
+        let text = entries.concat();
+        let dir = big_list(&entries);
+        let (_, pieced) = load_dir(dir.path(), &dir.path().join("contacts"));
+        let mut whole = Vec::new();
+        let mut problems = Vec::new();
+        parse_file(
+            Path::new("contacts/all.yaml"),
+            &text,
+            &mut whole,
+            &mut problems,
+        );
+        let said = |p: &[Problem]| p.iter().map(|p| p.to_string()).collect::<Vec<_>>();
+        assert!(!problems.is_empty());
+        assert_eq!(said(&pieced[..problems.len()]), said(&problems));
+    }
+
+    #[test]
+    fn anchors_and_other_documents_keep_a_list_whole() {
+        let mut entries: Vec<String> = (0..3000).map(entry).collect();
+        assert!(pieces(&entries.concat()).len() > 2);
+        entries[10] =
+            "- id: a\n  name: A B\n  email: a@example.org\n  vars: &shared\n    city: Lagos\n"
+                .into();
+        assert_eq!(pieces(&entries.concat()).len(), 1);
+        entries[10] = entry(10);
+        entries[20] = "---\n".into();
+        assert_eq!(pieces(&entries.concat()).len(), 1);
+        assert!(!might_link("institution: R&D & Co\nnote: 5 * 3\n"));
+        assert!(might_link("vars: *shared\n"));
+    }
 
     fn dr(name: &str) -> String {
         salutation(name, Some("Dr."))

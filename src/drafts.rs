@@ -74,7 +74,7 @@ pub fn prepare<'w>(
         jobs.push((contact, thread));
     }
     // Rendering is the work: shared between the cores, in order.
-    for result in in_parallel(&jobs, |(contact, thread)| {
+    for result in crate::parallel::map(&jobs, 64, |(contact, thread)| {
         compose(ws, template, contact, now, thread.as_ref(), 0)
     }) {
         match result {
@@ -88,25 +88,6 @@ pub fn prepare<'w>(
     // Nothing is shown or written unless every message is right.
     fail_on_errors(&problems)?;
     Ok((drafts, skipped, problems))
-}
-
-/// `f` of each item, on every core, in the items' order.
-fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if threads < 2 || items.len() < 64 {
-        return items.iter().map(f).collect();
-    }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
-            .collect();
-        parts
-            .into_iter()
-            .flat_map(|p| p.join().expect("a rendering thread panicked"))
-            .collect()
-    })
 }
 
 /// Writes one .eml file per draft into `dir`, each atomically.

@@ -634,6 +634,12 @@ impl Journal {
         Ok(n == 1)
     }
 
+    /// A second connection to this journal, for reading on another
+    /// thread; None for a journal in memory.
+    pub fn second(&self) -> Result<Option<Journal>> {
+        self.dir.as_deref().map(Journal::open).transpose()
+    }
+
     /// A `Marker` on a second connection to this journal.
     pub fn marker(&self) -> Result<Marker> {
         let dir = self

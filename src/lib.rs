@@ -17,6 +17,7 @@ pub mod journal;
 pub mod lint;
 pub mod message;
 pub mod oauth;
+pub mod parallel;
 pub mod planner;
 pub mod policy;
 pub mod problem;

@@ -23,8 +23,9 @@
 //! - Connections: `account` logs in (credentials, TLS trust) and opens
 //!   the `smtp` and `imap` sessions; `oauth` gets OAuth 2.0 tokens
 //!   (`token_command`, the built-in login, refresh; the refresh token in
-//!   `token_store`), `sasl` writes XOAUTH2 and OAUTHBEARER. `terminal` holds tables, the
-//!   progress bar and the confirmation prompt.
+//!   `token_store`), `sasl` writes XOAUTH2 and OAUTHBEARER.
+//! - Helpers: `terminal` holds tables, the progress bar and the
+//!   confirmation prompt; `parallel` spreads work over the cores.
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -114,12 +114,17 @@ pub struct Book<'w> {
 
 impl<'w> Book<'w> {
     pub fn read(ws: &'w Workspace, journal: &Journal) -> Result<Book<'w>> {
+        // The messages and the events at once, on two connections.
+        let (all, facts) = match journal.second()? {
+            Some(second) => crate::parallel::both(|| journal.messages(), move || second.facts()),
+            None => (journal.messages(), journal.facts()),
+        };
         let mut messages: HashMap<String, Vec<Message>> = HashMap::new();
-        for m in journal.messages()? {
+        for m in all? {
             messages.entry(m.contact.clone()).or_default().push(m);
         }
         let mut events: HashMap<String, Vec<Fact>> = HashMap::new();
-        for e in journal.facts()? {
+        for e in facts? {
             events.entry(e.contact.clone()).or_default().push(e);
         }
         let (meetings, interviews) = appointments(ws, journal)?;

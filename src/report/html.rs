@@ -6,10 +6,11 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike as _, Timelike as _, Utc};
+use chrono_tz::Tz;
 
 use super::svg::{self, Bar};
-use super::{Rate, Report};
+use super::{Rate, Report, Timeline};
 
 /// Nothing may be fetched or run: styles inline, no images, no scripts,
 /// no forms. (`frame-ancestors` has no effect in a meta tag, and browsers
@@ -96,15 +97,11 @@ struct Page<'r> {
 
 impl Page<'_> {
     fn when(&self, t: DateTime<Utc>) -> String {
-        t.with_timezone(&self.r.zone)
-            .format("%a %-d %b %Y %H:%M")
-            .to_string()
+        when(&self.r.zone, t)
     }
 
     fn day(&self, t: DateTime<Utc>) -> String {
-        t.with_timezone(&self.r.zone)
-            .format("%a %-d %b %Y")
-            .to_string()
+        day(&self.r.zone, t)
     }
 
     fn push(&mut self, html: &str) {
@@ -511,30 +508,70 @@ impl Page<'_> {
         if r.timelines.is_empty() {
             self.p("", "Nothing in the journal yet.");
         }
-        for t in &r.timelines {
-            let _ = write!(
-                self.s,
-                "<details><summary>{} <span class=\"soft\">({}, {}) \u{2013} {}, {}</span></summary>\
-                 <table><thead><tr><th scope=\"col\">When</th><th scope=\"col\">What</th><th scope=\"col\">Detail</th></tr></thead><tbody>",
-                esc(&t.name),
-                esc(&t.contact),
-                esc(&t.email),
-                esc(&t.stage),
-                plural(t.entries.len(), "entry", "entries")
-            );
-            for e in &t.entries {
-                let _ = write!(
-                    self.s,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    esc(&self.when(e.at)),
-                    esc(&e.what),
-                    esc(&e.detail)
-                );
-            }
-            self.push("</tbody></table></details>");
+        // Most of the page, and each contact's is its own: on every core.
+        for html in crate::parallel::map(&r.timelines, 256, |t| timeline(r, t)) {
+            self.push(&html);
         }
         self.push("</section>");
     }
+}
+
+/// One contact's timeline, collapsed.
+fn timeline(r: &Report, t: &Timeline) -> String {
+    let mut s = String::with_capacity(400 + t.entries.len() * 120);
+    let _ = write!(
+        s,
+        "<details><summary>{} <span class=\"soft\">({}, {}) \u{2013} {}, {}</span></summary>\
+         <table><thead><tr><th scope=\"col\">When</th><th scope=\"col\">What</th><th scope=\"col\">Detail</th></tr></thead><tbody>",
+        esc(&t.name),
+        esc(&t.contact),
+        esc(&t.email),
+        esc(&t.stage),
+        plural(t.entries.len(), "entry", "entries")
+    );
+    for e in &t.entries {
+        let _ = write!(
+            s,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&when(&r.zone, e.at)),
+            esc(&e.what),
+            esc(&e.detail)
+        );
+    }
+    s.push_str("</tbody></table></details>");
+    s
+}
+
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// "Tue 24 Nov 2026" in the report's zone (chrono's `%a %-d %b %Y`,
+/// without parsing a format for each of ten thousand dates).
+fn day(zone: &Tz, t: DateTime<Utc>) -> String {
+    let l = t.with_timezone(zone);
+    format!(
+        "{} {} {} {}",
+        WEEKDAYS[l.weekday().num_days_from_monday() as usize],
+        l.day(),
+        MONTHS[l.month0() as usize],
+        l.year()
+    )
+}
+
+/// "Tue 24 Nov 2026 09:30" in the report's zone.
+fn when(zone: &Tz, t: DateTime<Utc>) -> String {
+    let l = t.with_timezone(zone);
+    format!(
+        "{} {} {} {} {:02}:{:02}",
+        WEEKDAYS[l.weekday().num_days_from_monday() as usize],
+        l.day(),
+        MONTHS[l.month0() as usize],
+        l.year(),
+        l.hour(),
+        l.minute()
+    )
 }
 
 /// The whole page.
@@ -562,6 +599,24 @@ pub fn page(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_read_as_chrono_writes_them_in_any_zone() {
+        let zones: [Tz; 3] = [
+            chrono_tz::America::Chicago,
+            chrono_tz::Asia::Kolkata,
+            chrono_tz::UTC,
+        ];
+        let mut t: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
+        while t.year() < 2028 {
+            for zone in &zones {
+                let l = t.with_timezone(zone);
+                assert_eq!(day(zone, t), l.format("%a %-d %b %Y").to_string());
+                assert_eq!(when(zone, t), l.format("%a %-d %b %Y %H:%M").to_string());
+            }
+            t += chrono::Duration::minutes(7919);
+        }
+    }
 
     #[test]
     fn escaping_covers_text_and_quoted_attributes() {

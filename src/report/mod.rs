@@ -136,9 +136,13 @@ impl Report {
 
 /// Reads the journal and computes the report at `now`.
 pub fn build(ws: &Workspace, journal: &Journal, now: DateTime<Utc>) -> Result<Report> {
-    let book = Book::read(ws, journal)?;
-    let lines = journal.lines()?;
-    Ok(figures(&book, &lines, now))
+    // The timelines' lines are read on a connection of their own while
+    // the book is.
+    let (book, lines) = match journal.second()? {
+        Some(second) => crate::parallel::both(|| Book::read(ws, journal), move || second.lines()),
+        None => (Book::read(ws, journal), journal.lines()),
+    };
+    Ok(figures(&book?, &lines?, now))
 }
 
 /// The current thread of one history: how far its follow-ups went and
