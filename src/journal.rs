@@ -311,6 +311,9 @@ pub struct Fact {
     pub until: Option<NaiveDate>,
     /// For bounces: the address that failed.
     pub failed_address: Option<String>,
+    /// The message it answers: `at` is as recorded, and whoever has the
+    /// messages puts it no earlier than that one was sent.
+    pub message: Option<i64>,
 }
 
 /// What a timeline shows of an event: a light row, read for every event
@@ -839,16 +842,14 @@ impl Journal {
         )
     }
 
-    /// Every event about a contact, as the review needs it, in no order.
+    /// Every event about a contact, as the review needs it, in no order
+    /// (`at` as recorded: see `Fact::message`).
     pub fn facts(&self) -> Result<Vec<Fact>> {
         self.rows(
-            concat!(
-                "SELECT contact, kind, ",
-                at_after_our_message!(),
-                ", until,
-                    CASE WHEN kind = 'bounce' THEN json_extract(detail, '$.failed_address') END
-                 FROM events WHERE contact IS NOT NULL"
-            ),
+            "SELECT contact, kind, at, until,
+                    CASE WHEN kind = 'bounce' THEN json_extract(detail, '$.failed_address') END,
+                    message
+             FROM events WHERE contact IS NOT NULL",
             [],
             |r| {
                 Ok(Fact {
@@ -857,6 +858,7 @@ impl Journal {
                     at: parse_ts(r.get(2)?).unwrap_or_default(),
                     until: r.get::<_, Option<String>>(3)?.and_then(|d| d.parse().ok()),
                     failed_address: r.get(4)?,
+                    message: r.get(5)?,
                 })
             },
         )

@@ -119,12 +119,22 @@ impl<'w> Book<'w> {
             Some(second) => crate::parallel::both(|| journal.messages(), move || second.facts()),
             None => (journal.messages(), journal.facts()),
         };
+        let all = all?;
+        // An answer to our message comes after it, whatever the clocks
+        // said: a bounce dated in the second of the send included.
+        let sent: HashMap<i64, DateTime<Utc>> = all
+            .iter()
+            .filter_map(|m| Some((m.id, m.sent_at?)))
+            .collect();
         let mut messages: HashMap<String, Vec<Message>> = HashMap::new();
-        for m in all? {
+        for m in all {
             messages.entry(m.contact.clone()).or_default().push(m);
         }
         let mut events: HashMap<String, Vec<Fact>> = HashMap::new();
-        for e in facts? {
+        for mut e in facts? {
+            if let Some(at) = e.message.and_then(|id| sent.get(&id)) {
+                e.at = e.at.max(*at);
+            }
             events.entry(e.contact.clone()).or_default().push(e);
         }
         let (meetings, interviews) = appointments(ws, journal)?;
@@ -414,6 +424,7 @@ pub fn first_contact_hold(
             at: e.at,
             until: e.until,
             failed_address: None,
+            message: e.message,
         };
         if let Some(what) = what(&fact, contact) {
             history.push(Happened { at: e.at, what });
