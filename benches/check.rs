@@ -839,10 +839,11 @@ fn outreach_began(i: usize) -> DateTime<Utc> {
 }
 
 /// About how many messages a first check reads when outreach began a day
-/// before message `i`: from the first dated within the 90-day lookback
-/// (mail ten minutes apart: 144 a day) to the end.
+/// before message `i`: from the first dated within the default lookback
+/// (30 days: the workspace has no check-in cadences; mail ten minutes
+/// apart, 144 a day) to the end.
 fn expected_read(i: usize, n: usize) -> usize {
-    n - i.saturating_sub(91 * 144)
+    n - i.saturating_sub(31 * 144)
 }
 
 /// A first or later check of `root`'s workspace, asserting it read

@@ -109,9 +109,10 @@ pub struct Account {
     #[serde(default = "default_mailboxes")]
     pub mailboxes: Vec<String>,
     /// IMAP: how far before the first outreach message a first check (or
-    /// a rescan) reads back, for the user's own earlier mail to contacts.
-    #[serde(default = "default_lookback")]
-    pub lookback_days: u32,
+    /// a rescan) reads back, for the user's own earlier mail to contacts
+    /// (default: `tracking::default_lookback`).
+    #[serde(default)]
+    pub lookback_days: Option<u32>,
     /// IMAP: where sent copies go (found by SPECIAL-USE when absent).
     pub sent_folder: Option<String>,
     /// IMAP: where drafts go (found by SPECIAL-USE when absent).
@@ -204,13 +205,6 @@ fn default_security() -> Security {
 fn default_timeout() -> u64 {
     30
 }
-/// Three months: own mail to a contact counts as the last exchange for a
-/// mentor's check-in, and cadences run up to a few months; older mail
-/// changes nothing that is due.
-fn default_lookback() -> u32 {
-    90
-}
-
 fn default_mailboxes() -> Vec<String> {
     vec!["INBOX".to_string()]
 }

@@ -5,12 +5,14 @@
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::sync::mpsc::{channel, Receiver, Sender};
 
 use anyhow::{Context as _, Result};
 use chrono::{DateTime, Utc};
 
 use crate::account;
 use crate::classify::{self, Finding, Known, Ours};
+use crate::contact::Contact;
 use crate::imap::{Imap, Special};
 use crate::journal::{Event, EventKind, Journal, MailboxMark, Message, NewEvent, State};
 use crate::template::long_date;
@@ -20,6 +22,8 @@ use crate::workspace::Workspace;
 /// Messages read per round trip: enough to keep the link busy, few enough
 /// that memory stays flat and a dropped connection loses little.
 const CHUNK: u32 = 500;
+/// Chunks asked for ahead of the one being classified.
+const AHEAD: usize = 8;
 
 /// What a check read in one mailbox.
 #[derive(Debug, Clone)]
@@ -273,13 +277,22 @@ pub fn check(ws: &Workspace, journal: &mut Journal, now: DateTime<Utc>) -> Resul
         .as_ref()
         .context("no imap account in outreach.yaml: add an `imap:` section to track replies")?;
     let facts = Facts::gather(ws, journal)?;
-    let mut imap = account::imap(ws)?;
+    let login = account::ImapLogin::of(ws)?;
+    let mut imap = login.connect()?;
+    let with = With {
+        facts: &facts,
+        lookback_days: account
+            .lookback_days
+            .unwrap_or_else(|| default_lookback(&ws.contacts)),
+        now,
+        login: &login,
+    };
     let mut report = Report::default();
     // The configured mailboxes first: listing the folders (to find Sent)
     // makes the server's next EXAMINE of a large INBOX slower.
     let mailboxes = &account.mailboxes;
     let mut read = |imap: &mut Imap, mailbox: &str, report: &mut Report| -> Result<()> {
-        let done = read_mailbox(imap, journal, &facts, account.lookback_days, mailbox, now, report)
+        let done = read_mailbox(imap, journal, &with, mailbox, report)
             .with_context(|| format!("checking {mailbox} (what was read before this is recorded; the next check goes on from there)"))?;
         report.mailboxes.push(done);
         Ok(())
@@ -296,15 +309,38 @@ pub fn check(ws: &Workspace, journal: &mut Journal, now: DateTime<Utc>) -> Resul
     Ok(report)
 }
 
+/// How many days before the first outreach message a first check reads
+/// back when `imap.lookback_days` is not set: a month, which covers every
+/// conversation still open when the tool starts (a follow-up goes one to
+/// two weeks after a message, two at most), or the longest check-in
+/// cadence among the contacts when that is longer, so that the last time
+/// the user wrote to each mentor is seen and no check-in comes early.
+pub fn default_lookback(contacts: &[Contact]) -> u32 {
+    contacts
+        .iter()
+        .filter_map(Contact::cadence_days)
+        .max()
+        .unwrap_or(0)
+        .max(30)
+}
+
+/// What every mailbox of one check is read with.
+struct With<'a> {
+    facts: &'a Facts,
+    lookback_days: u32,
+    now: DateTime<Utc>,
+    /// For a second connection that reads whole messages.
+    login: &'a account::ImapLogin,
+}
+
 fn read_mailbox(
     imap: &mut Imap,
     journal: &mut Journal,
-    facts: &Facts,
-    lookback_days: u32,
+    with: &With,
     mailbox: &str,
-    now: DateTime<Utc>,
     report: &mut Report,
 ) -> Result<MailboxRead> {
+    let (facts, lookback_days, now) = (with.facts, with.lookback_days, with.now);
     let info = imap.examine(mailbox)?;
     let before = journal.mailbox_mark(mailbox)?;
     let rescan = before.is_some_and(|b| b.uid_validity != info.uid_validity);
@@ -314,6 +350,24 @@ fn read_mailbox(
         read: 0,
         rescanned: rescan,
         left_unread: 0,
+    };
+    // A long read gets a second connection for the messages read whole:
+    // a server's first whole message in a session can cost it a scan of
+    // the folder (a quarter to half a second on a 100,000-message
+    // Maildir). The second one pays that now, while this one searches
+    // and streams headers. Without one (a server that allows no more
+    // connections) this one does both.
+    let long = match (before, end) {
+        (Some(b), Some(e)) if !rescan => e.saturating_sub(b.last_uid) > CHUNK,
+        _ => info.exists > CHUNK,
+    };
+    let second = match end {
+        Some(last) if long => with.login.connect().ok().map(|other| {
+            let mailbox = mailbox.to_string();
+            let uid_validity = info.uid_validity;
+            std::thread::spawn(move || warm(other, &mailbox, uid_validity, last))
+        }),
+        _ => None,
     };
     let next = match before {
         Some(b) if !rescan => b.last_uid + 1,
@@ -358,21 +412,22 @@ fn read_mailbox(
     let progress = Progress::new(ranges.len());
     let mut read = 0;
     std::thread::scope(|scope| -> Result<()> {
-        let mut reader = ReadAhead::start(scope, imap);
+        let mut reader = ReadAhead::start(scope, imap, second);
         let mut ranges = ranges.into_iter();
-        // The next chunk is asked for before this one is classified, so
-        // the server reads it while we work.
-        let mut asked: std::collections::VecDeque<(u32, Option<u32>)> =
-            ranges.next().into_iter().collect();
-        for &(first, last) in &asked {
-            reader.ask(Ask::Headers(first, last));
-        }
-        let mut chunks = 0;
-        while let Some((first, last)) = asked.pop_front() {
-            if let Some((f, l)) = ranges.next() {
+        // Chunks are asked for AHEAD at a time, so the server reads them
+        // while we classify and record.
+        let mut asked: std::collections::VecDeque<(u32, Option<u32>)> = Default::default();
+        let mut ask_more = |asked: &mut std::collections::VecDeque<_>, reader: &ReadAhead| {
+            while asked.len() < AHEAD {
+                let Some((f, l)) = ranges.next() else { break };
                 reader.ask(Ask::Headers(f, l));
                 asked.push_back((f, l));
             }
+        };
+        ask_more(&mut asked, &reader);
+        let mut chunks = 0;
+        while let Some((first, last)) = asked.pop_front() {
+            ask_more(&mut asked, &reader);
             let headers = reader.headers()?;
             let known = facts.known();
             // Most messages are settled by their header; the rest are read
@@ -389,8 +444,7 @@ fn read_mailbox(
             let mut full: HashMap<u32, Vec<u8>> = if want.is_empty() {
                 HashMap::new()
             } else {
-                reader.ask(Ask::Whole(want));
-                reader.whole()?.into_iter().collect()
+                reader.whole(want)?.into_iter().collect()
             };
             let mut events = Vec::new();
             for ((uid, finding), (_, header)) in findings.iter_mut().zip(&headers) {
@@ -442,25 +496,39 @@ enum Ask {
 }
 
 /// The mailbox's connection on a thread of its own, so the server reads
-/// the next chunk while this one is classified and recorded. Answers come
-/// back in the order of the asks; an answer read ahead waits in `early`.
+/// the next chunks while this one is classified and recorded. Answers
+/// come back in the order of the asks; an answer read ahead waits in
+/// `early`. With a second connection, whole messages are read there.
 struct ReadAhead<'s> {
-    asks: Option<std::sync::mpsc::Sender<Ask>>,
-    answers: std::sync::mpsc::Receiver<Result<Answer>>,
+    asks: Option<Sender<Ask>>,
+    answers: Receiver<Result<Answer>>,
     early: std::collections::VecDeque<Vec<(u32, Vec<u8>)>>,
-    thread: Option<std::thread::ScopedJoinHandle<'s, ()>>,
+    whole: Option<Whole>,
+    threads: Vec<std::thread::ScopedJoinHandle<'s, ()>>,
 }
 
+/// Messages by UID: their headers, or their first bytes whole.
+type Messages = Vec<(u32, Vec<u8>)>;
+
+/// The second connection's thread: UIDs to read whole go in, the
+/// messages come out.
+type Whole = (Sender<Vec<u32>>, Receiver<Result<Messages>>);
+
 enum Answer {
-    Headers(Vec<(u32, Vec<u8>)>),
-    Whole(Vec<(u32, Vec<u8>)>),
+    Headers(Messages),
+    Whole(Messages),
 }
 
 impl<'s> ReadAhead<'s> {
-    fn start<'e>(scope: &'s std::thread::Scope<'s, 'e>, imap: &'s mut Imap) -> ReadAhead<'s> {
-        let (asks, work) = std::sync::mpsc::channel::<Ask>();
-        let (answer, answers) = std::sync::mpsc::channel();
-        let thread = scope.spawn(move || {
+    /// `second`: another session on its way to the mailbox (`warm`).
+    fn start<'e>(
+        scope: &'s std::thread::Scope<'s, 'e>,
+        imap: &'s mut Imap,
+        second: Option<std::thread::JoinHandle<Result<Imap>>>,
+    ) -> ReadAhead<'s> {
+        let (asks, work) = channel::<Ask>();
+        let (answer, answers) = channel();
+        let mut threads = vec![scope.spawn(move || {
             for ask in work {
                 let a = match ask {
                     Ask::Headers(first, last) => imap.headers(first, last).map(Answer::Headers),
@@ -472,12 +540,35 @@ impl<'s> ReadAhead<'s> {
                     break;
                 }
             }
+        })];
+        let whole = second.map(|warming| {
+            let (asks, work) = channel::<Vec<u32>>();
+            let (answer, answers) = channel();
+            threads.push(scope.spawn(move || {
+                let mut other = warming
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                for uids in work {
+                    let a = match &mut other {
+                        Ok(imap) => imap.messages(&uids),
+                        Err(e) => Err(anyhow::anyhow!("{e:#}")),
+                    };
+                    if answer.send(a).is_err() {
+                        break;
+                    }
+                }
+                if let Ok(imap) = other {
+                    let _ = imap.logout();
+                }
+            }));
+            (asks, answers)
         });
         ReadAhead {
             asks: Some(asks),
             answers,
             early: Default::default(),
-            thread: Some(thread),
+            whole,
+            threads,
         }
     }
 
@@ -505,9 +596,17 @@ impl<'s> ReadAhead<'s> {
         }
     }
 
-    /// The whole messages last asked for; chunks of headers asked for
-    /// before them wait in `early` until `headers` takes them.
-    fn whole(&mut self) -> Result<Vec<(u32, Vec<u8>)>> {
+    /// The first bytes of the messages `uids`, whole. On the one
+    /// connection, chunks of headers asked for before them wait in
+    /// `early` until `headers` takes them.
+    fn whole(&mut self, uids: Vec<u32>) -> Result<Vec<(u32, Vec<u8>)>> {
+        if let Some((asks, answers)) = &self.whole {
+            let _ = asks.send(uids);
+            return answers
+                .recv()
+                .map_err(|_| anyhow::anyhow!("the second mailbox reader stopped"))?;
+        }
+        self.ask(Ask::Whole(uids));
         loop {
             match self.next()? {
                 Answer::Headers(h) => self.early.push_back(h),
@@ -518,14 +617,28 @@ impl<'s> ReadAhead<'s> {
 }
 
 impl Drop for ReadAhead<'_> {
-    /// Ends the reading thread once what it is doing is done, so the
+    /// Ends the reading threads once what they are doing is done, so the
     /// connection is free again when the mailbox is read.
     fn drop(&mut self) {
         self.asks = None;
-        if let Some(t) = self.thread.take() {
+        self.whole = None;
+        for t in self.threads.drain(..) {
             let _ = t.join();
         }
     }
+}
+
+/// A second session made ready to read whole messages in `mailbox`: it
+/// opens the mailbox and reads its last message, so that the server's
+/// first-read costs are behind it.
+fn warm(mut imap: Imap, mailbox: &str, uid_validity: u32, last: u32) -> Result<Imap> {
+    let info = imap.examine(mailbox)?;
+    anyhow::ensure!(
+        info.uid_validity == uid_validity,
+        "the server renumbered {mailbox} during the check"
+    );
+    imap.messages(&[last])?;
+    Ok(imap)
 }
 
 enum Found {
@@ -613,4 +726,22 @@ fn event(
         }))
         .ok(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contacts(yaml: &str) -> Vec<Contact> {
+        serde_yaml::from_str(yaml).unwrap()
+    }
+
+    #[test]
+    fn the_lookback_is_a_month_or_the_longest_check_in_cadence() {
+        assert_eq!(default_lookback(&[]), 30);
+        let people = "- {id: a, name: A B, email: a@example.org}\n- {id: b, name: C D, email: c@example.org, cadence: 2 weeks}\n";
+        assert_eq!(default_lookback(&contacts(people)), 30);
+        let mentors = format!("{people}- {{id: m, name: E F, email: e@example.org, cadence: 8 weeks}}\n- {{id: n, name: G H, email: g@example.org, cadence: 6 weeks}}\n");
+        assert_eq!(default_lookback(&contacts(&mentors)), 56);
+    }
 }

@@ -596,9 +596,17 @@ fn a_first_check_reads_back_only_the_lookback_and_misses_no_reply(s: &Stack) {
     let m = Mail::new(s, "lookback");
     let u = &m.uniq;
     let c = &s.catchall_domain;
-    // Before any outreach: three old messages from strangers, far outside
-    // the 90-day lookback, and the user's own mail to okafor from their
-    // usual client, inside it.
+    // Okafor is a mentor with a check-in every 8 weeks, so the first check
+    // reads back 56 days: far enough for the user's own mail to him from
+    // their usual client, 54 days before the intros. Three old messages
+    // from strangers are far outside it.
+    let all = m.ws.read("contacts/all.yaml").replacen(
+        "  title: Dr.\n",
+        "  title: Dr.\n  cadence: 8 weeks\n",
+        1,
+    );
+    assert!(all.starts_with("- id: okafor\n"));
+    m.ws.write("contacts/all.yaml", &all);
     for i in 0..3 {
         s.deliver(
             "news@list.example.org",
