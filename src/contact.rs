@@ -629,6 +629,19 @@ mod tests {
         dir
     }
 
+    /// `text` parsed as one piece, as contacts/all.yaml.
+    fn whole_parse(text: &str) -> (Vec<Contact>, Vec<Problem>) {
+        let mut whole = Vec::new();
+        let mut problems = Vec::new();
+        parse_file(
+            Path::new("contacts/all.yaml"),
+            text,
+            &mut whole,
+            &mut problems,
+        );
+        (whole, problems)
+    }
+
     fn entry(i: usize) -> String {
         format!(
             "# contact {i}\n- id: c{i:05}\n  name: Núñez Okafor {i}\n  title: Dr.\n  email: c{i}@example.org\n  notes: |\n    Met at the R&D day; \"Smith & Jones\" lab.\n\n"
@@ -643,14 +656,7 @@ mod tests {
         let dir = big_list(&entries);
         let (pieced, problems) = load_dir(dir.path(), &dir.path().join("contacts"));
         assert!(problems.is_empty(), "{problems:?}");
-        let mut whole = Vec::new();
-        let mut problems = Vec::new();
-        parse_file(
-            Path::new("contacts/all.yaml"),
-            &text,
-            &mut whole,
-            &mut problems,
-        );
+        let (whole, problems) = whole_parse(&text);
         assert!(problems.is_empty());
         assert_eq!(pieced.len(), 3000);
         for (a, b) in pieced.iter().zip(&whole) {
@@ -674,14 +680,7 @@ mod tests {
         let text = entries.concat();
         let dir = big_list(&entries);
         let (_, pieced) = load_dir(dir.path(), &dir.path().join("contacts"));
-        let mut whole = Vec::new();
-        let mut problems = Vec::new();
-        parse_file(
-            Path::new("contacts/all.yaml"),
-            &text,
-            &mut whole,
-            &mut problems,
-        );
+        let (whole, problems) = whole_parse(&text);
         let said = |p: &[Problem]| p.iter().map(|p| p.to_string()).collect::<Vec<_>>();
         assert!(!problems.is_empty());
         assert_eq!(said(&pieced[..problems.len()]), said(&problems));

@@ -550,28 +550,29 @@ const MONTHS: [&str; 12] = [
 /// "Tue 24 Nov 2026" in the report's zone (chrono's `%a %-d %b %Y`,
 /// without parsing a format for each of ten thousand dates).
 fn day(zone: &Tz, t: DateTime<Utc>) -> String {
-    let l = t.with_timezone(zone);
-    format!(
-        "{} {} {} {}",
-        WEEKDAYS[l.weekday().num_days_from_monday() as usize],
-        l.day(),
-        MONTHS[l.month0() as usize],
-        l.year()
-    )
+    let mut s = String::with_capacity(16);
+    write_day(&mut s, &t.with_timezone(zone));
+    s
 }
 
 /// "Tue 24 Nov 2026 09:30" in the report's zone.
 fn when(zone: &Tz, t: DateTime<Utc>) -> String {
     let l = t.with_timezone(zone);
-    format!(
-        "{} {} {} {} {:02}:{:02}",
+    let mut s = String::with_capacity(22);
+    write_day(&mut s, &l);
+    let _ = write!(s, " {:02}:{:02}", l.hour(), l.minute());
+    s
+}
+
+fn write_day(s: &mut String, l: &DateTime<Tz>) {
+    let _ = write!(
+        s,
+        "{} {} {} {}",
         WEEKDAYS[l.weekday().num_days_from_monday() as usize],
         l.day(),
         MONTHS[l.month0() as usize],
-        l.year(),
-        l.hour(),
-        l.minute()
-    )
+        l.year()
+    );
 }
 
 /// The whole page.
