@@ -680,7 +680,7 @@ mod tests {
         let text = entries.concat();
         let dir = big_list(&entries);
         let (_, pieced) = load_dir(dir.path(), &dir.path().join("contacts"));
-        let (whole, problems) = whole_parse(&text);
+        let (_, problems) = whole_parse(&text);
         let said = |p: &[Problem]| p.iter().map(|p| p.to_string()).collect::<Vec<_>>();
         assert!(!problems.is_empty());
         assert_eq!(said(&pieced[..problems.len()]), said(&problems));
