@@ -2,6 +2,7 @@
 //! mapping rules every format shares (name, title, addresses, tags, vars).
 
 use std::collections::BTreeMap;
+use std::str::FromStr;
 
 use crate::contact::valid_address;
 
@@ -181,6 +182,23 @@ impl Record {
         }
     }
 
+    /// Sets the time zone unless already set, if it is an IANA name
+    /// ("Europe/Berlin"); anything else is left out with a warning: the
+    /// written file would not load with it.
+    pub fn set_timezone(&mut self, value: &str) {
+        let v = names::one_line(value);
+        if self.timezone.is_some() || v.is_empty() {
+            return;
+        }
+        if chrono_tz::Tz::from_str(&v).is_ok() {
+            self.timezone = Some(v);
+        } else {
+            self.warnings.push(format!(
+                "`{v}` is not a time zone name such as America/Chicago; left out"
+            ));
+        }
+    }
+
     /// Appends to the notes, keeping line breaks.
     pub fn add_note(&mut self, value: &str) {
         let v = value.trim().replace("\r\n", "\n");
@@ -307,6 +325,21 @@ mod tests {
         assert!(r.warnings[0].contains("X.500"), "{:?}", r.warnings);
         r.add_labels("* myContacts ::: Navy ::: Programme Directors");
         assert_eq!(r.tags, ["navy", "programme-directors"]);
+    }
+
+    #[test]
+    fn only_a_known_time_zone_is_kept() {
+        let mut r = Record::default();
+        r.set_timezone("Europe/@erlin");
+        assert_eq!(r.timezone, None);
+        assert!(
+            r.warnings[0].contains("`Europe/@erlin` is not a time zone"),
+            "{:?}",
+            r.warnings
+        );
+        r.set_timezone(" Europe/Berlin ");
+        r.set_timezone("Asia/Tokyo");
+        assert_eq!(r.timezone.as_deref(), Some("Europe/Berlin"));
     }
 
     #[test]
