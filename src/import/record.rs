@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-use crate::contact::valid_address;
+use crate::contact::{control_char, describe_control, valid_address};
 
 use super::names::{self, clean, honorific};
 
@@ -103,6 +103,14 @@ impl Record {
                 .unwrap_or(value)
                 .trim();
             if addr.is_empty() {
+                continue;
+            }
+            if let Some(c) = control_char(addr) {
+                self.warnings.push(format!(
+                    "`{}` {}; left out",
+                    addr.escape_debug(),
+                    describe_control(c)
+                ));
                 continue;
             }
             if !valid_address(addr) {
@@ -325,6 +333,17 @@ mod tests {
         assert!(r.warnings[0].contains("X.500"), "{:?}", r.warnings);
         r.add_labels("* myContacts ::: Navy ::: Programme Directors");
         assert_eq!(r.tags, ["navy", "programme-directors"]);
+    }
+
+    #[test]
+    fn an_address_with_a_control_character_is_left_out() {
+        let mut r = Record::default();
+        r.add_emails("o\u{8d}e@example.es ::: ok@example.es");
+        assert_eq!(r.emails, ["ok@example.es"]);
+        assert_eq!(
+            r.warnings,
+            ["`o\\u{8d}e@example.es` contains a control character (U+008D), which can't go into a mail header; left out"]
+        );
     }
 
     #[test]
