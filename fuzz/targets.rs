@@ -13,7 +13,8 @@ use mail_parser::{HeaderName, HeaderValue, MessageParser};
 
 use outreach::classify::{self, Known, Ours};
 use outreach::config::{Config, Me};
-use outreach::contact::{self, Contact};
+use outreach::contact::{self, Contact, NO_EMAIL_TAG};
+use outreach::import::{self, Format, Options};
 use outreach::message::{self, Threading};
 use outreach::template::{Input, Kind, Rendered, Templates, Thread};
 
@@ -28,6 +29,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("classify", classify),
     ("return_date", return_date),
     ("compose", compose),
+    ("import", import),
 ];
 
 /// A contacts file: parsed, checked, and every problem written out.
@@ -313,4 +315,105 @@ fn round_trip(me: &Me, contact: &Contact, rendered: &Rendered, threading: &Threa
 
 fn show(raw: &[u8]) -> String {
     String::from_utf8_lossy(raw).into_owned()
+}
+
+/// The name the `import` target's input stands under.
+const EXPORT: &str = "exports/export.csv";
+
+/// An export file after one byte of options (bits 0-2 the format, 3
+/// `--keep-no-email`, 4-6 `--encoding`), planned as `outreach import`
+/// plans it: decoded, its format detected, parsed, and each person
+/// rendered as YAML. It is refused for its own content, or every new file
+/// loads as the contact it was planned as, under a safe, unused id.
+pub fn import(data: &[u8]) {
+    let Some((&pick, bytes)) = data.split_first() else {
+        return;
+    };
+    let formats = [
+        Format::Auto,
+        Format::Csv,
+        Format::Linkedin,
+        Format::Google,
+        Format::Outlook,
+        Format::Vcard,
+        Format::Auto,
+        Format::Auto,
+    ];
+    let encodings = [
+        None,
+        None,
+        None,
+        Some("utf-8"),
+        Some("utf-16le"),
+        Some("utf-16be"),
+        Some("windows-1252"),
+        Some("shift_jis"),
+    ];
+    let opts = Options {
+        format: formats[usize::from(pick & 7)],
+        tags: vec!["fuzz".into()],
+        keep_no_email: pick & 8 != 0,
+        map: Vec::new(),
+        encoding: encodings[usize::from(pick >> 4 & 7)].map(str::to_string),
+        today: now().date_naive(),
+    };
+    let plan = match import::plan_bytes(EXPORT, bytes, &opts) {
+        Ok(plan) => plan,
+        Err(e) => {
+            // Decoding and reading errors name the input; one naming a
+            // file the import wrote means its own output does not load.
+            let message = format!("{e:#}");
+            assert!(
+                message.starts_with(EXPORT),
+                "the import failed on what it wrote:\n{message}"
+            );
+            return;
+        }
+    };
+    assert_eq!(plan.files.len(), 1, "one file read: {:?}", plan.files);
+    let mut ids = std::collections::HashSet::new();
+    for new in &plan.new {
+        let id = new.id.as_str();
+        assert!(
+            !id.is_empty() && !id.contains(['/', '\\']) && id != "." && id != "..",
+            "an unsafe id `{id}`"
+        );
+        assert!(contact::valid_id(id), "an invalid id `{id}`");
+        assert!(ids.insert(id.to_ascii_lowercase()), "the id `{id}` twice");
+        assert_eq!(new.file, Path::new("contacts").join(format!("{id}.yaml")));
+        if let Err(e) = serde_yaml::from_str::<serde_yaml::Value>(&new.text) {
+            panic!("not YAML ({e}):\n{}", new.text);
+        }
+        let mut list = Vec::new();
+        let mut problems = Vec::new();
+        contact::parse_file(&new.file, &new.text, &mut list, &mut problems);
+        let texts = HashMap::from([(new.file.clone(), new.text.clone())]);
+        contact::check_all(&list, &texts, &mut problems);
+        let errors: Vec<String> = problems
+            .iter()
+            .filter(|p| p.is_error())
+            .map(|p| p.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{errors:?} in:\n{}", new.text);
+        let [c] = &list[..] else {
+            panic!("{} contacts in:\n{}", list.len(), new.text);
+        };
+        assert_eq!(c.id, id);
+        assert_eq!(c.name, new.name, "the name of:\n{}", new.text);
+        assert_eq!(
+            c.email,
+            new.email.clone().unwrap_or_default(),
+            "the email of:\n{}",
+            new.text
+        );
+        assert!(
+            c.tags.iter().any(|t| t == "fuzz"),
+            "a tag lost:\n{}",
+            new.text
+        );
+        if c.email.is_empty() {
+            assert!(opts.keep_no_email, "kept without email:\n{}", new.text);
+            assert!(c.tags.iter().any(|t| t == NO_EMAIL_TAG));
+        }
+    }
 }

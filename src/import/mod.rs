@@ -222,6 +222,24 @@ fn name_key(name: &str, institution: Option<&str>) -> (String, String) {
 
 /// Reads every file and decides what to write, writing nothing.
 pub fn plan(root: &Path, files: &[PathBuf], opts: &Options) -> Result<Plan> {
+    plan_reading(Some(root), files, opts, |path| std::fs::read(path))
+}
+
+/// The plan for one export already in memory, `name` standing for its
+/// path, as if imported into a workspace with no contacts yet: `plan`
+/// without the disk.
+pub fn plan_bytes(name: &str, bytes: &[u8], opts: &Options) -> Result<Plan> {
+    plan_reading(None, &[PathBuf::from(name)], opts, |_| Ok(bytes.to_vec()))
+}
+
+/// `plan`, with the workspace's contacts read from `root` (none without
+/// it) and each file's bytes from `read`.
+fn plan_reading(
+    root: Option<&Path>,
+    files: &[PathBuf],
+    opts: &Options,
+    read: impl Fn(&Path) -> std::io::Result<Vec<u8>>,
+) -> Result<Plan> {
     let forced = match &opts.encoding {
         Some(label) => Some(decode::named(label).map_err(anyhow::Error::msg)?),
         None => None,
@@ -236,14 +254,16 @@ pub fn plan(root: &Path, files: &[PathBuf], opts: &Options) -> Result<Plan> {
         extra_tags.push(tag);
     }
     let mut known = Known::default();
-    for c in existing(root)? {
-        known.add(&c);
-    }
-    // File stems that are not one-contact files (lists) are taken too.
-    if let Ok(entries) = std::fs::read_dir(root.join("contacts")) {
-        for e in entries.flatten() {
-            if let Some(stem) = e.path().file_stem().and_then(|s| s.to_str()) {
-                known.ids.insert(stem.to_ascii_lowercase());
+    if let Some(root) = root {
+        for c in existing(root)? {
+            known.add(&c);
+        }
+        // File stems that are not one-contact files (lists) are taken too.
+        if let Ok(entries) = std::fs::read_dir(root.join("contacts")) {
+            for e in entries.flatten() {
+                if let Some(stem) = e.path().file_stem().and_then(|s| s.to_str()) {
+                    known.ids.insert(stem.to_ascii_lowercase());
+                }
             }
         }
     }
@@ -251,7 +271,7 @@ pub fn plan(root: &Path, files: &[PathBuf], opts: &Options) -> Result<Plan> {
     let mut sources = Vec::new();
     for path in files {
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read {shown}"))?;
+        let bytes = read(path).with_context(|| format!("cannot read {shown}"))?;
         let (text, encoding) =
             decode::decode(&bytes, forced).map_err(|e| anyhow::anyhow!("{shown} {e}"))?;
         let as_vcard = match opts.format {
@@ -504,4 +524,61 @@ fn parse_map(pairs: &[String]) -> Result<Vec<(String, table::Field)>> {
             Ok((col.trim().to_string(), f))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(keep_no_email: bool) -> Options {
+        Options {
+            format: Format::Auto,
+            tags: vec!["fellows".into()],
+            keep_no_email,
+            map: Vec::new(),
+            encoding: None,
+            today: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+        }
+    }
+
+    #[test]
+    fn an_export_in_memory_is_planned_like_a_file() {
+        let csv = b"Name,Email,Hospital\r\nJos\xE9 N\xFA\xF1ez,jn@example.es,Hospital de M\xE1laga\r\nLi Wei,,Clinic\r\n";
+        let plan = plan_bytes("in/excel.csv", csv, &opts(false)).unwrap();
+        assert_eq!(
+            plan.files,
+            [("in/excel.csv".to_string(), Format::Csv, "windows-1252")]
+        );
+        let [new] = &plan.new[..] else {
+            panic!("{:?}", plan.new)
+        };
+        assert_eq!(new.id, "jose-nunez");
+        assert_eq!(new.source, "in/excel.csv:2 (record 1)");
+        assert!(
+            new.text.starts_with(
+                "# Imported on 2026-11-24 from excel.csv:2 (record 1).\nname: José Núñez\n"
+            ),
+            "{}",
+            new.text
+        );
+        assert_eq!(plan.skipped.len(), 1, "{:?}", plan.skipped);
+        let kept = plan_bytes("in/excel.csv", csv, &opts(true)).unwrap();
+        assert_eq!(kept.new[1].id, "li-wei");
+        assert!(
+            kept.new[1].text.contains("- no-email\n"),
+            "{}",
+            kept.new[1].text
+        );
+
+        let err = plan_bytes(
+            "in/odd.csv",
+            b"Name,Email\n\x81\x8D\x01,a@example.org\n",
+            &opts(false),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().starts_with("in/odd.csv is neither"),
+            "{err}"
+        );
+    }
 }

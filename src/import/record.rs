@@ -2,8 +2,9 @@
 //! mapping rules every format shares (name, title, addresses, tags, vars).
 
 use std::collections::BTreeMap;
+use std::str::FromStr;
 
-use crate::contact::valid_address;
+use crate::contact::{control_char, describe_control, valid_address};
 
 use super::names::{self, clean, honorific};
 
@@ -104,6 +105,14 @@ impl Record {
             if addr.is_empty() {
                 continue;
             }
+            if let Some(c) = control_char(addr) {
+                self.warnings.push(format!(
+                    "`{}` {}; left out",
+                    addr.escape_debug(),
+                    describe_control(c)
+                ));
+                continue;
+            }
             if !valid_address(addr) {
                 let what = if addr.starts_with("/O=") || addr.starts_with("/o=") {
                     "an Exchange X.500 address, not an email address"
@@ -178,6 +187,23 @@ impl Record {
         let v = names::one_line(value);
         if slot.is_none() && !v.is_empty() {
             *slot = Some(v);
+        }
+    }
+
+    /// Sets the time zone unless already set, if it is an IANA name
+    /// ("Europe/Berlin"); anything else is left out with a warning: the
+    /// written file would not load with it.
+    pub fn set_timezone(&mut self, value: &str) {
+        let v = names::one_line(value);
+        if self.timezone.is_some() || v.is_empty() {
+            return;
+        }
+        if chrono_tz::Tz::from_str(&v).is_ok() {
+            self.timezone = Some(v);
+        } else {
+            self.warnings.push(format!(
+                "`{v}` is not a time zone name such as America/Chicago; left out"
+            ));
         }
     }
 
@@ -307,6 +333,32 @@ mod tests {
         assert!(r.warnings[0].contains("X.500"), "{:?}", r.warnings);
         r.add_labels("* myContacts ::: Navy ::: Programme Directors");
         assert_eq!(r.tags, ["navy", "programme-directors"]);
+    }
+
+    #[test]
+    fn an_address_with_a_control_character_is_left_out() {
+        let mut r = Record::default();
+        r.add_emails("o\u{8d}e@example.es ::: ok@example.es");
+        assert_eq!(r.emails, ["ok@example.es"]);
+        assert_eq!(
+            r.warnings,
+            ["`o\\u{8d}e@example.es` contains a control character (U+008D), which can't go into a mail header; left out"]
+        );
+    }
+
+    #[test]
+    fn only_a_known_time_zone_is_kept() {
+        let mut r = Record::default();
+        r.set_timezone("Europe/@erlin");
+        assert_eq!(r.timezone, None);
+        assert!(
+            r.warnings[0].contains("`Europe/@erlin` is not a time zone"),
+            "{:?}",
+            r.warnings
+        );
+        r.set_timezone(" Europe/Berlin ");
+        r.set_timezone("Asia/Tokyo");
+        assert_eq!(r.timezone.as_deref(), Some("Europe/Berlin"));
     }
 
     #[test]

@@ -427,7 +427,7 @@ fn map_row(
             Field::Institution => Record::set_text(&mut rec.institution, cell),
             Field::Role => Record::set_text(&mut rec.role, cell),
             Field::Specialty => Record::set_text(&mut rec.specialty, cell),
-            Field::Timezone => Record::set_text(&mut rec.timezone, cell),
+            Field::Timezone => rec.set_timezone(cell),
             Field::Notes => rec.add_note(cell),
             Field::Tags => rec.add_labels(cell),
             Field::Linkedin => rec.set_linkedin(cell),

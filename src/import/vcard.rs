@@ -236,7 +236,7 @@ fn map_card(card: &VCard) -> Record {
             } else if lower == "x-specialty" {
                 Record::set_text(&mut rec.specialty, &texts(e).join(" "));
             } else if lower == "x-timezone" {
-                Record::set_text(&mut rec.timezone, &texts(e).join(""));
+                rec.set_timezone(&texts(e).join(""));
             } else if !lower.starts_with("x-ab") && !lower.starts_with("x-addressbookserver") {
                 let key = var_key(lower.trim_start_matches("x-"));
                 rec.set_var(&key, &texts(e).join(" "));
