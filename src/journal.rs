@@ -316,6 +316,25 @@ pub struct Fact {
     pub message: Option<i64>,
 }
 
+/// The whole journal as the review reads it (`Journal::snapshot`).
+pub struct Snapshot {
+    pub messages: Vec<Message>,
+    pub facts: Vec<Fact>,
+    pub lines: Option<Vec<Line>>,
+}
+
+/// The snapshot of the journal in the workspace at `root`, read while the
+/// workspace loads, by commands that read the whole journal and write
+/// nothing first. None when there is no journal yet or it cannot be read
+/// (the command then opens it itself and says what is wrong).
+pub fn prefetch(root: &Path, lines: bool) -> Option<Snapshot> {
+    let dir = root.join(".outreach");
+    if !dir.join("journal.sqlite").is_file() {
+        return None;
+    }
+    Journal::open(&dir).ok()?.snapshot(lines).ok()
+}
+
 /// What a timeline shows of an event: a light row, read for every event
 /// by `report`.
 #[derive(Debug, Clone, PartialEq)]
@@ -635,6 +654,31 @@ impl Journal {
             params![id, ts(now)],
         )?;
         Ok(n == 1)
+    }
+
+    /// Every message and every fact, read at once on two connections
+    /// (what the review of the whole journal starts from); with `lines`,
+    /// every event's timeline line too.
+    pub fn snapshot(&self, lines: bool) -> Result<Snapshot> {
+        let Some(second) = self.second()? else {
+            return Ok(Snapshot {
+                messages: self.messages()?,
+                facts: self.facts()?,
+                lines: if lines { Some(self.lines()?) } else { None },
+            });
+        };
+        let (messages, (facts, lines)) = crate::parallel::both(
+            || self.messages(),
+            move || {
+                let facts = second.facts();
+                (facts, lines.then(|| second.lines()))
+            },
+        );
+        Ok(Snapshot {
+            messages: messages?,
+            facts: facts?,
+            lines: lines.transpose()?,
+        })
     }
 
     /// A second connection to this journal, for reading on another

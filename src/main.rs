@@ -32,6 +32,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// Reading ten thousand contacts and a journal makes and frees millions
+/// of small values on two threads; mimalloc does that in about half the
+/// time of the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = outreach::cli::Cli::parse();
     let stdout = std::io::stdout();

@@ -4,7 +4,11 @@
 
 /// `f` of each item, in the items' order, on every core once there are at
 /// least `at_least` items (fewer are not worth a thread).
-pub fn map<T: Sync, R: Send>(items: &[T], at_least: usize, f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub fn map<'a, T: Sync, R: Send>(
+    items: &'a [T],
+    at_least: usize,
+    f: impl Fn(&'a T) -> R + Sync,
+) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     if threads < 2 || items.len() < at_least.max(2) {
         return items.iter().map(f).collect();

@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc, Weekday};
 use crate::config::Config;
 use crate::contact::Contact;
 use crate::journal::{
-    AppointmentKind, Event, EventKind, Fact, Journal, Message, MilestoneRow, State,
+    AppointmentKind, Event, EventKind, Fact, Journal, Message, MilestoneRow, Snapshot, State,
 };
 use crate::policy::{self, Calendar, Happened, Mark, Policy, Review, Rule, Stage, What};
 use crate::rhythm::{self, Facts, Interview, Meeting, Milestone, Occasion, Rules, Source};
@@ -114,12 +114,17 @@ pub struct Book<'w> {
 
 impl<'w> Book<'w> {
     pub fn read(ws: &'w Workspace, journal: &Journal) -> Result<Book<'w>> {
-        // The messages and the events at once, on two connections.
-        let (all, facts) = match journal.second()? {
-            Some(second) => crate::parallel::both(|| journal.messages(), move || second.facts()),
-            None => (journal.messages(), journal.facts()),
-        };
-        let all = all?;
+        Self::with(ws, journal, journal.snapshot(false)?)
+    }
+
+    /// The book of a snapshot of `journal` (its messages and facts),
+    /// with the rest read from `journal`.
+    pub fn with(ws: &'w Workspace, journal: &Journal, snapshot: Snapshot) -> Result<Book<'w>> {
+        let Snapshot {
+            messages: all,
+            facts,
+            ..
+        } = snapshot;
         // An answer to our message comes after it, whatever the clocks
         // said: a bounce dated in the second of the send included.
         let sent: HashMap<i64, DateTime<Utc>> = all
@@ -131,7 +136,7 @@ impl<'w> Book<'w> {
             messages.entry(m.contact.clone()).or_default().push(m);
         }
         let mut events: HashMap<String, Vec<Fact>> = HashMap::new();
-        for mut e in facts? {
+        for mut e in facts {
             if let Some(at) = e.message.and_then(|id| sent.get(&id)) {
                 e.at = e.at.max(*at);
             }
@@ -297,11 +302,7 @@ impl<'w> Book<'w> {
 
     /// Every contact, reviewed, in the workspace's order.
     pub fn review_all(&self, now: DateTime<Utc>) -> Vec<(&'w Contact, Review)> {
-        self.ws
-            .contacts
-            .iter()
-            .map(|c| (c, self.review(c, now)))
-            .collect()
+        crate::parallel::map(&self.ws.contacts, 256, |c| (c, self.review(c, now)))
     }
 
     /// A message of ours, by journal id.

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context as _, Result};
 use clap::Args;
 
-use crate::journal::Journal;
+use crate::journal::{Journal, Snapshot};
 use crate::report;
 use crate::workspace::{self, Workspace};
 
@@ -34,10 +34,16 @@ pub struct ReportArgs {
     pub open: bool,
 }
 
-pub fn execute(args: &ReportArgs, ws: &Workspace, out: &mut dyn Write) -> Result<ExitCode> {
+/// `snapshot`: the journal as read while the workspace loaded, if it was.
+pub fn execute(
+    args: &ReportArgs,
+    ws: &Workspace,
+    snapshot: Option<Snapshot>,
+    out: &mut dyn Write,
+) -> Result<ExitCode> {
     let now = workspace::now()?;
     let journal = Journal::open(&ws.state_dir())?;
-    let page = report::page(&report::build(ws, &journal, now)?);
+    let page = report::page(&report::build(ws, &journal, snapshot, now)?);
     let path = args
         .out
         .clone()

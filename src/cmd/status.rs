@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Args;
 
-use crate::journal::{Journal, MilestoneRow, State};
+use crate::journal::{Journal, MilestoneRow, Snapshot, State};
 use crate::policy::Stage;
 use crate::review::Book;
 use crate::rhythm::{milestone_key, Occasion};
@@ -59,10 +59,19 @@ fn stage_key(s: &Stage) -> &'static str {
     }
 }
 
-pub fn execute(args: &StatusArgs, ws: &Workspace, out: &mut dyn Write) -> Result<ExitCode> {
+/// `snapshot`: the journal as read while the workspace loaded, if it was.
+pub fn execute(
+    args: &StatusArgs,
+    ws: &Workspace,
+    snapshot: Option<Snapshot>,
+    out: &mut dyn Write,
+) -> Result<ExitCode> {
     let now = workspace::now()?;
     let journal = Journal::open(&ws.state_dir())?;
-    let book = Book::read(ws, &journal)?;
+    let book = match snapshot {
+        Some(s) => Book::with(ws, &journal, s)?,
+        None => Book::read(ws, &journal)?,
+    };
     let all = book.review_all(now);
     let occasions: HashMap<&str, Vec<Occasion>> = all
         .iter()

@@ -17,7 +17,7 @@ use chrono_tz::Tz;
 
 pub use html::page;
 
-use crate::journal::{EventKind, Journal, Line, Message, State};
+use crate::journal::{EventKind, Journal, Line, Message, Snapshot, State};
 use crate::policy::{self, Happened, Mark, Stage, What};
 use crate::review::{self, Book};
 use crate::summary::{self, Summary};
@@ -134,15 +134,21 @@ impl Report {
     }
 }
 
-/// Reads the journal and computes the report at `now`.
-pub fn build(ws: &Workspace, journal: &Journal, now: DateTime<Utc>) -> Result<Report> {
-    // The timelines' lines are read on a connection of their own while
-    // the book is.
-    let (book, lines) = match journal.second()? {
-        Some(second) => crate::parallel::both(|| Book::read(ws, journal), move || second.lines()),
-        None => (Book::read(ws, journal), journal.lines()),
+/// Reads the journal (from `snapshot` when one was read with its lines
+/// already) and computes the report at `now`.
+pub fn build(
+    ws: &Workspace,
+    journal: &Journal,
+    snapshot: Option<Snapshot>,
+    now: DateTime<Utc>,
+) -> Result<Report> {
+    let mut snapshot = match snapshot {
+        Some(s) if s.lines.is_some() => s,
+        _ => journal.snapshot(true)?,
     };
-    Ok(figures(&book?, &lines?, now))
+    let lines = snapshot.lines.take().unwrap_or_default();
+    let book = Book::with(ws, journal, snapshot)?;
+    Ok(figures(&book, &lines, now))
 }
 
 /// The current thread of one history: how far its follow-ups went and
@@ -222,14 +228,10 @@ pub fn figures(book: &Book, lines: &[Line], now: DateTime<Utc>) -> Report {
         by_contact.entry(&e.contact).or_default().push(e);
     }
     // Each history serves both the review and the thread's figures.
-    let reviews: Vec<_> = ws
-        .contacts
-        .iter()
-        .map(|c| {
-            let h = book.history(c);
-            (c, book.review_history(c, &h, now), thread_of(&h))
-        })
-        .collect();
+    let reviews: Vec<_> = crate::parallel::map(&ws.contacts, 256, |c| {
+        let h = book.history(c);
+        (c, book.review_history(c, &h, now), thread_of(&h))
+    });
     let summary = Summary::of(book, reviews.iter().map(|(c, r, _)| (c.id.as_str(), r)));
 
     let mut waiting = Vec::new();
