@@ -83,14 +83,14 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
     let root = cli.root()?;
     // status and report read the whole journal and write nothing first:
     // they read it while the workspace loads.
-    let (ws, mut snapshot) = match &cli.command {
+    let (ws, mut prefetched) = match &cli.command {
         Command::Status(_) | Command::Report(_) => {
             let lines = matches!(cli.command, Command::Report(_));
-            let (ws, snapshot) = crate::parallel::both(
+            let (ws, prefetched) = crate::parallel::both(
                 || Workspace::load(&root),
                 || crate::journal::prefetch(&root, lines),
             );
-            (ws?, snapshot)
+            (ws?, prefetched)
         }
         _ => (Workspace::load(&root)?, None),
     };
@@ -101,12 +101,12 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<ExitCode> {
         Command::Send(args) => cmd::send::execute(args, ws, out),
         Command::Resolve(args) => cmd::resolve::execute(args, ws, out),
         Command::Check(args) => cmd::check::execute(args, ws, out),
-        Command::Status(args) => cmd::status::execute(args, ws, snapshot.take(), out),
+        Command::Status(args) => cmd::status::execute(args, ws, prefetched.take(), out),
         Command::Due(args) => cmd::due::execute(args, ws, out),
         Command::Followup(args) => cmd::followup::execute(args, ws, out),
         Command::Run(args) => cmd::run::execute(args, ws, out),
         Command::Log(args) => cmd::log::execute(args, ws, out),
-        Command::Report(args) => cmd::report::execute(args, ws, snapshot.take(), out),
+        Command::Report(args) => cmd::report::execute(args, ws, prefetched.take(), out),
         Command::Mark(args) => cmd::mark::execute(args, ws, out),
         Command::Meet(args) => cmd::meet::execute(args, ws, out),
         Command::Milestone(args) => cmd::milestone::execute(args, ws, out),

@@ -450,9 +450,9 @@ fn parse_list(
         c.line = line_offset + starts.get(i).copied().unwrap_or(1);
         if c.id.trim().is_empty() {
             problems.push(Problem::error(
-                    c.place(),
-                    "a contact in a list needs an `id` (only a one-contact file takes its id from the file name)",
-                ));
+                c.place(),
+                "a contact in a list needs an `id` (only a one-contact file takes its id from the file name)",
+            ));
             continue;
         }
         out.push(c);

@@ -323,16 +323,18 @@ pub struct Snapshot {
     pub lines: Option<Vec<Line>>,
 }
 
-/// The snapshot of the journal in the workspace at `root`, read while the
+/// The journal in the workspace at `root`, opened and read while the
 /// workspace loads, by commands that read the whole journal and write
 /// nothing first. None when there is no journal yet or it cannot be read
 /// (the command then opens it itself and says what is wrong).
-pub fn prefetch(root: &Path, lines: bool) -> Option<Snapshot> {
-    let dir = root.join(".outreach");
+pub fn prefetch(root: &Path, lines: bool) -> Option<(Journal, Snapshot)> {
+    let dir = crate::workspace::state_dir(root);
     if !dir.join("journal.sqlite").is_file() {
         return None;
     }
-    Journal::open(&dir).ok()?.snapshot(lines).ok()
+    let journal = Journal::open(&dir).ok()?;
+    let snapshot = journal.snapshot(lines).ok()?;
+    Some((journal, snapshot))
 }
 
 /// What a timeline shows of an event: a light row, read for every event

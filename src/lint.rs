@@ -228,7 +228,7 @@ fn policy_problems(
         return Ok(problems);
     }
     // Only an existing journal is read: lint never creates one.
-    let state = root.join(".outreach");
+    let state = crate::workspace::state_dir(root);
     let journal = if state.join("journal.sqlite").exists() {
         Some(Journal::open(&state)?)
     } else {

@@ -511,8 +511,9 @@ struct ReadAhead<'s> {
 type Messages = Vec<(u32, Vec<u8>)>;
 
 /// The second connection's thread: UIDs to read whole go in, the
-/// messages come out.
-type Whole = (Sender<Vec<u32>>, Receiver<Result<Messages>>);
+/// messages come out (None: the second session could not be made ready,
+/// and the first reads them).
+type Whole = (Sender<Vec<u32>>, Receiver<Result<Option<Messages>>>);
 
 enum Answer {
     Headers(Messages),
@@ -545,21 +546,20 @@ impl<'s> ReadAhead<'s> {
             let (asks, work) = channel::<Vec<u32>>();
             let (answer, answers) = channel();
             threads.push(scope.spawn(move || {
-                let mut other = warming
+                let other = warming
                     .join()
                     .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                let Ok(mut imap) = other else {
+                    // It only saved time: the first connection does it.
+                    let _ = answer.send(Ok(None));
+                    return;
+                };
                 for uids in work {
-                    let a = match &mut other {
-                        Ok(imap) => imap.messages(&uids),
-                        Err(e) => Err(anyhow::anyhow!("{e:#}")),
-                    };
-                    if answer.send(a).is_err() {
+                    if answer.send(imap.messages(&uids).map(Some)).is_err() {
                         break;
                     }
                 }
-                if let Ok(imap) = other {
-                    let _ = imap.logout();
-                }
+                let _ = imap.logout();
             }));
             (asks, answers)
         });
@@ -601,10 +601,14 @@ impl<'s> ReadAhead<'s> {
     /// `early` until `headers` takes them.
     fn whole(&mut self, uids: Vec<u32>) -> Result<Vec<(u32, Vec<u8>)>> {
         if let Some((asks, answers)) = &self.whole {
-            let _ = asks.send(uids);
-            return answers
+            let _ = asks.send(uids.clone());
+            let answer = answers
                 .recv()
                 .map_err(|_| anyhow::anyhow!("the second mailbox reader stopped"))?;
+            match answer? {
+                Some(messages) => return Ok(messages),
+                None => self.whole = None,
+            }
         }
         self.ask(Ask::Whole(uids));
         loop {
@@ -630,7 +634,8 @@ impl Drop for ReadAhead<'_> {
 
 /// A second session made ready to read whole messages in `mailbox`: it
 /// opens the mailbox and reads its last message, so that the server's
-/// first-read costs are behind it.
+/// first-read costs are behind it. Renumbered since the first opened it,
+/// it is of no use.
 fn warm(mut imap: Imap, mailbox: &str, uid_validity: u32, last: u32) -> Result<Imap> {
     let info = imap.examine(mailbox)?;
     anyhow::ensure!(

@@ -183,8 +183,13 @@ impl Workspace {
 
     /// The tool's own state folder.
     pub fn state_dir(&self) -> PathBuf {
-        self.root.join(".outreach")
+        state_dir(&self.root)
     }
+}
+
+/// The tool's own state folder in the workspace at `root`.
+pub fn state_dir(root: &Path) -> PathBuf {
+    root.join(".outreach")
 }
 
 /// The present moment, or the one `OUTREACH_NOW` (RFC 3339) names.

@@ -34,15 +34,19 @@ pub struct ReportArgs {
     pub open: bool,
 }
 
-/// `snapshot`: the journal as read while the workspace loaded, if it was.
+/// `prefetched`: the journal as opened and read while the workspace
+/// loaded, if it was.
 pub fn execute(
     args: &ReportArgs,
     ws: &Workspace,
-    snapshot: Option<Snapshot>,
+    prefetched: Option<(Journal, Snapshot)>,
     out: &mut dyn Write,
 ) -> Result<ExitCode> {
     let now = workspace::now()?;
-    let journal = Journal::open(&ws.state_dir())?;
+    let (journal, snapshot) = match prefetched {
+        Some((j, s)) => (j, Some(s)),
+        None => (Journal::open(&ws.state_dir())?, None),
+    };
     let page = report::page(&report::build(ws, &journal, snapshot, now)?);
     let path = args
         .out

@@ -59,19 +59,24 @@ fn stage_key(s: &Stage) -> &'static str {
     }
 }
 
-/// `snapshot`: the journal as read while the workspace loaded, if it was.
+/// `prefetched`: the journal as opened and read while the workspace
+/// loaded, if it was.
 pub fn execute(
     args: &StatusArgs,
     ws: &Workspace,
-    snapshot: Option<Snapshot>,
+    prefetched: Option<(Journal, Snapshot)>,
     out: &mut dyn Write,
 ) -> Result<ExitCode> {
     let now = workspace::now()?;
-    let journal = Journal::open(&ws.state_dir())?;
-    let book = match snapshot {
-        Some(s) => Book::with(ws, &journal, s)?,
-        None => Book::read(ws, &journal)?,
+    let (journal, snapshot) = match prefetched {
+        Some(p) => p,
+        None => {
+            let journal = Journal::open(&ws.state_dir())?;
+            let snapshot = journal.snapshot(false)?;
+            (journal, snapshot)
+        }
     };
+    let book = Book::with(ws, &journal, snapshot)?;
     let all = book.review_all(now);
     let occasions: HashMap<&str, Vec<Occasion>> = all
         .iter()
