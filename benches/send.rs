@@ -3,9 +3,15 @@
 //! an imap account (a copy of each filed in Sent); with Postfix's own
 //! `smtp-source` (one connection, plain SMTP: it speaks neither TLS nor
 //! AUTH) and a Python mail-merge that opens a STARTTLS + AUTH connection
-//! per message as references. Needs the test mail server:
+//! per message as references. Every recipient is in the stack's discard
+//! domain: Postfix takes and queues each message, then drops it, so what
+//! is measured is submission, not Dovecot storing the previous run's
+//! thousands of messages on the same two cores; each run starts with
+//! Postfix's queue empty. The Sent copies are real, in Dovecot. With
+//! `deliver`, every message is delivered to Dovecot instead (the catch-all
+//! mailbox), as it goes. Needs the test mail server:
 //!
-//!   eval "$(scripts/mailstack start)" && cargo bench --bench send [-- N]
+//!   eval "$(scripts/mailstack start)" && cargo bench --bench send [-- N] [deliver]
 
 use std::process::Command;
 use std::time::Instant;
@@ -38,7 +44,8 @@ struct Bench {
     submission: String,
     imaps: String,
     ca: String,
-    catchall: String,
+    /// Where the recipients are: the discard domain, or the catch-all.
+    target: String,
     domain: String,
 }
 
@@ -60,6 +67,26 @@ impl Bench {
             .status()
             .unwrap();
         assert!(ok.success(), "doveadm {args:?}");
+    }
+
+    /// Waits (up to a minute) for Postfix's queue to be empty, so that no
+    /// run pays for the delivery of the one before.
+    fn quiet(&self) {
+        let deadline = Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let out = Command::new("postqueue")
+                .arg("-p")
+                .output()
+                .expect("postqueue");
+            if String::from_utf8_lossy(&out.stdout).contains("Mail queue is empty") {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "Postfix's queue did not empty within a minute"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
     }
 
     /// One `outreach send` of `n` messages as a fresh user; with
@@ -96,10 +123,11 @@ impl Bench {
             list.push_str(&format!(
                 "- id: c{i:05}\n  name: Ngozi Okonkwo-Adeyemi {i}\n  title: Dr.\n  email: bench{}.{tag}.{i}@{}\n  institution: Example Hospital {i}\n  vars:\n    found_via: your paper number {i}\n    admire: how your clinic reached patients who could not travel\n",
                 std::process::id(),
-                self.catchall
+                self.target
             ));
         }
         std::fs::write(root.join("contacts/all.yaml"), list).unwrap();
+        self.quiet();
         let t = Instant::now();
         let out = Command::new(env!("CARGO_BIN_EXE_outreach"))
             .args(["send", "bench", "--all", "--yes", "--now", "--no-pace"])
@@ -130,17 +158,21 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(1000);
+    let deliver = std::env::args().any(|a| a == "deliver");
     let b = Bench {
         script: var("MAILSTACK_SCRIPT"),
         host: var("MAILSTACK_HOST"),
         submission: var("MAILSTACK_SUBMISSION_PORT"),
         imaps: var("MAILSTACK_IMAPS_PORT"),
         ca: var("MAILSTACK_CA"),
-        catchall: var("MAILSTACK_CATCHALL_DOMAIN"),
+        target: var(if deliver {
+            "MAILSTACK_CATCHALL_DOMAIN"
+        } else {
+            "MAILSTACK_DISCARD_DOMAIN"
+        }),
         domain: var("MAILSTACK_DOMAIN"),
     };
     let plain = var("MAILSTACK_SMTP_PORT");
-    let catchall_user = format!("catchall@{}", b.domain);
     let sender = b.adduser("src");
 
     let (mut plain_runs, mut copy_runs, mut refs) = (Vec::new(), Vec::new(), Vec::new());
@@ -163,6 +195,7 @@ fn main() {
             "Sent copies: {copies}"
         );
 
+        b.quiet();
         let t = Instant::now();
         let src = Command::new("smtp-source")
             .args([
@@ -175,7 +208,7 @@ fn main() {
                 "-f",
                 &sender,
                 "-t",
-                &format!("ref@{}", b.catchall),
+                &format!("ref@{}", b.target),
             ])
             .arg(format!("{}:{plain}", b.host))
             .output()
@@ -189,10 +222,11 @@ fn main() {
     }
 
     let py_n = n.min(200);
-    let (host, submission, ca, catchall) = (&b.host, &b.submission, &b.ca, &b.catchall);
+    let (host, submission, ca, target) = (&b.host, &b.submission, &b.ca, &b.target);
     let script = format!(
-        "import smtplib, ssl\nctx = ssl.create_default_context(cafile='{ca}')\nfor i in range({py_n}):\n    s = smtplib.SMTP('{host}', {submission})\n    s.starttls(context=ctx)\n    s.login('{sender}', '{PASSWORD}')\n    s.sendmail('{sender}', ['py.%d@{catchall}' % i], 'Subject: hi %d\\r\\n\\r\\nDear Dr. X,\\r\\nhello\\r\\n' % i)\n    s.quit()\n"
+        "import smtplib, ssl\nctx = ssl.create_default_context(cafile='{ca}')\nfor i in range({py_n}):\n    s = smtplib.SMTP('{host}', {submission})\n    s.starttls(context=ctx)\n    s.login('{sender}', '{PASSWORD}')\n    s.sendmail('{sender}', ['py.%d@{target}' % i], 'Subject: hi %d\\r\\n\\r\\nDear Dr. X,\\r\\nhello\\r\\n' % i)\n    s.quit()\n"
     );
+    b.quiet();
     let t = Instant::now();
     let py = Command::new(python())
         .arg("-c")
@@ -207,13 +241,33 @@ fn main() {
     );
 
     // Keep the stack's mailboxes from growing run after run.
-    for u in users.iter().chain([&catchall_user]) {
+    if deliver {
+        users.push(format!("catchall@{}", b.domain));
+    }
+    for u in &users {
         b.doveadm(&["expunge", "-u", u, "mailbox", "*", "all"]);
     }
 
+    let show = |xs: &[f64]| {
+        xs.iter()
+            .map(|x| format!("{x:.2}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    println!(
+        "runs (s): without copies {}; with copies {}; smtp-source {}",
+        show(&plain_runs),
+        show(&copy_runs),
+        show(&refs)
+    );
     let (ours, copied, reference) = (median(plain_runs), median(copy_runs), median(refs));
     let rate = |count: usize, secs: f64| count as f64 / secs;
-    println!("messages: {n}; medians of {ROUNDS} runs");
+    let to = if deliver {
+        "delivered to Dovecot"
+    } else {
+        "discarded once queued"
+    };
+    println!("messages: {n}, {to}; medians of {ROUNDS} runs");
     println!(
         "outreach send (STARTTLS + AUTH, journal):          {:>6.2} s  {:>5.0} msg/s",
         ours,

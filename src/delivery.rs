@@ -7,7 +7,7 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ::imap::types::Flag;
 use anyhow::{Context as _, Result};
@@ -532,6 +532,10 @@ pub fn keeps_sent_copies(ws: &Workspace) -> bool {
 /// At most this many copies go in one MULTIAPPEND.
 const COPY_BATCH: usize = 100;
 
+/// How long the copier gathers copies before it files them: at full speed
+/// that makes full batches; with pacing, each copy waits this long at most.
+const COPY_GATHER: Duration = Duration::from_millis(200);
+
 /// A copy to file in the Sent folder.
 enum Copy {
     /// Of a message just sent.
@@ -574,10 +578,19 @@ impl Copier {
                 let folder = imap
                     .special(Special::Sent)?
                     .context("the server names no Sent folder (set imap.sent_folder)")?;
-                // What has queued up meanwhile goes in one MULTIAPPEND.
+                // What queues up within COPY_GATHER of the first goes in
+                // one MULTIAPPEND: the server pays its transaction (index,
+                // sync) once for the lot instead of once a message.
                 while let Ok(first) = work.recv() {
                     let mut jobs = vec![first];
-                    jobs.extend(work.try_iter().take(COPY_BATCH - 1));
+                    let until = Instant::now() + COPY_GATHER;
+                    while jobs.len() < COPY_BATCH {
+                        let left = until.saturating_duration_since(Instant::now());
+                        match work.recv_timeout(left) {
+                            Ok(job) => jobs.push(job),
+                            Err(_) => break,
+                        }
+                    }
                     // An OAuth session is renewed before its token expires.
                     if imap.renewal_due() {
                         let _ = imap.logout();
