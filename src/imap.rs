@@ -568,6 +568,18 @@ impl Imap {
             .collect())
     }
 
+    /// Reads the newest message whole and throws it away: a server's
+    /// first whole-message read of a folder is slow (it opens its caches),
+    /// and a spare session pays that while the headers are read.
+    pub fn warm_up(&mut self, exists: u32) -> Result<()> {
+        if exists > 0 {
+            self.session
+                .fetch(exists.to_string(), format!("BODY.PEEK[]<0.{BODY_LIMIT}>"))
+                .context("reading the newest message")?;
+        }
+        Ok(())
+    }
+
     /// Every folder with its special-use attributes (e.g. `\Sent`).
     pub fn folders(&mut self) -> Result<Vec<(String, Vec<String>)>> {
         let names = self

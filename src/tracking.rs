@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use crate::account;
 use crate::classify::{self, Finding, Known, Ours};
 use crate::contact::Contact;
-use crate::imap::{Imap, Special};
+use crate::imap::{Imap, MailboxInfo, Special};
 use crate::journal::{Event, EventKind, Journal, MailboxMark, Message, NewEvent, State};
 use crate::template::long_date;
 use crate::terminal::Progress;
@@ -278,35 +278,59 @@ pub fn check(ws: &Workspace, journal: &mut Journal, now: DateTime<Utc>) -> Resul
         .context("no imap account in outreach.yaml: add an `imap:` section to track replies")?;
     let facts = Facts::gather(ws, journal)?;
     let login = account::ImapLogin::of(ws)?;
-    let mut imap = login.connect()?;
-    let with = With {
-        facts: &facts,
-        lookback_days: account
-            .lookback_days
-            .unwrap_or_else(|| default_lookback(&ws.contacts)),
-        now,
-        login: &login,
-    };
-    let mut report = Report::default();
     // The configured mailboxes first: listing the folders (to find Sent)
     // makes the server's next EXAMINE of a large INBOX slower.
     let mailboxes = &account.mailboxes;
-    let mut read = |imap: &mut Imap, mailbox: &str, report: &mut Report| -> Result<()> {
-        let done = read_mailbox(imap, journal, &with, mailbox, report)
-            .with_context(|| format!("checking {mailbox} (what was read before this is recorded; the next check goes on from there)"))?;
-        report.mailboxes.push(done);
-        Ok(())
+    // A first check of the first mailbox reads a long way back: the
+    // session that reads whole messages there (see `read_mailbox`) logs
+    // in, opens it and gets past the server's first-read costs beside the
+    // first session, from the start.
+    let first_read = match mailboxes.first() {
+        Some(m) if journal.mailbox_mark(m)?.is_none() => Some(m.as_str()),
+        _ => None,
     };
-    for mailbox in mailboxes {
-        read(&mut imap, mailbox, &mut report)?;
-    }
-    match imap.special(Special::Sent)? {
-        Some(f) if !mailboxes.contains(&f) => read(&mut imap, &f, &mut report)?,
-        Some(_) => {}
-        None => eprintln!("note: the server names no Sent folder (set imap.sent_folder): mail you write from your own client is not seen"),
-    }
-    let _ = imap.logout();
-    Ok(report)
+    std::thread::scope(|scope| {
+        let spare = first_read.map(|mailbox| {
+            let login = &login;
+            let h = scope.spawn(move || warm(login.connect()?, mailbox));
+            let warming: Warming<'_> =
+                Box::new(move || h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            (mailbox, warming)
+        });
+        let mut imap = login.connect()?;
+        let with = With {
+            facts: &facts,
+            lookback_days: account
+                .lookback_days
+                .unwrap_or_else(|| default_lookback(&ws.contacts)),
+            now,
+            login: &login,
+            spare: std::cell::RefCell::new(spare),
+        };
+        let mut report = Report::default();
+        let mut read = |imap: &mut Imap, mailbox: &str, report: &mut Report| -> Result<()> {
+            let done = read_mailbox(imap, journal, &with, mailbox, report)
+                .with_context(|| format!("checking {mailbox} (what was read before this is recorded; the next check goes on from there)"))?;
+            report.mailboxes.push(done);
+            Ok(())
+        };
+        for mailbox in mailboxes {
+            read(&mut imap, mailbox, &mut report)?;
+        }
+        match imap.special(Special::Sent)? {
+            Some(f) if !mailboxes.contains(&f) => read(&mut imap, &f, &mut report)?,
+            Some(_) => {}
+            None => eprintln!("note: the server names no Sent folder (set imap.sent_folder): mail you write from your own client is not seen"),
+        }
+        let _ = imap.logout();
+        // A spare session the mailbox turned out too short for.
+        if let Some((_, warming)) = with.spare.take() {
+            if let Ok((other, _)) = warming() {
+                let _ = other.logout();
+            }
+        }
+        Ok(report)
+    })
 }
 
 /// How many days before the first outreach message a first check reads
@@ -331,7 +355,13 @@ struct With<'a> {
     now: DateTime<Utc>,
     /// For a second connection that reads whole messages.
     login: &'a account::ImapLogin,
+    /// A second session already on its way into this mailbox (`warm`).
+    spare: std::cell::RefCell<Option<(&'a str, Warming<'a>)>>,
 }
+
+/// A second session being made ready to read whole messages (`warm`):
+/// called, it waits for it.
+type Warming<'a> = Box<dyn FnOnce() -> Result<(Imap, MailboxInfo)> + Send + 'a>;
 
 fn read_mailbox(
     imap: &mut Imap,
@@ -361,13 +391,20 @@ fn read_mailbox(
         (Some(b), Some(e)) if !rescan => e.saturating_sub(b.last_uid) > CHUNK,
         _ => info.exists > CHUNK,
     };
-    let second = match end {
-        Some(last) if long => with.login.connect().ok().map(|other| {
+    let spare = with.spare.borrow_mut().take_if(|(m, _)| *m == mailbox);
+    let second: Option<Warming<'_>> = match (end, spare) {
+        (Some(_), Some((_, warming))) if long => Some(warming),
+        (Some(_), None) if long => with.login.connect().ok().map(|other| {
             let mailbox = mailbox.to_string();
-            let uid_validity = info.uid_validity;
-            std::thread::spawn(move || warm(other, &mailbox, uid_validity, last))
+            let h = std::thread::spawn(move || warm(other, &mailbox));
+            Box::new(move || h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                as Warming<'_>
         }),
-        _ => None,
+        (_, spare) => {
+            // Not needed here after all.
+            *with.spare.borrow_mut() = spare;
+            None
+        }
     };
     let next = match before {
         Some(b) if !rescan => b.last_uid + 1,
@@ -412,7 +449,7 @@ fn read_mailbox(
     let progress = Progress::new(ranges.len());
     let mut read = 0;
     std::thread::scope(|scope| -> Result<()> {
-        let mut reader = ReadAhead::start(scope, imap, second);
+        let mut reader = ReadAhead::start(scope, imap, second, &info);
         let mut ranges = ranges.into_iter();
         // Chunks are asked for AHEAD at a time, so the server reads them
         // while we classify and record.
@@ -522,11 +559,16 @@ enum Answer {
 
 impl<'s> ReadAhead<'s> {
     /// `second`: another session on its way to the mailbox (`warm`).
+    /// `info`: the mailbox as the first session opened it; a second one
+    /// that saw it otherwise (renumbered, or before the newest message
+    /// arrived) is of no use.
     fn start<'e>(
         scope: &'s std::thread::Scope<'s, 'e>,
         imap: &'s mut Imap,
-        second: Option<std::thread::JoinHandle<Result<Imap>>>,
+        second: Option<Warming<'s>>,
+        info: &MailboxInfo,
     ) -> ReadAhead<'s> {
+        let (uid_validity, uid_next) = (info.uid_validity, info.uid_next);
         let (asks, work) = channel::<Ask>();
         let (answer, answers) = channel();
         let mut threads = vec![scope.spawn(move || {
@@ -546,10 +588,10 @@ impl<'s> ReadAhead<'s> {
             let (asks, work) = channel::<Vec<u32>>();
             let (answer, answers) = channel();
             threads.push(scope.spawn(move || {
-                let other = warming
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
-                let Ok(mut imap) = other else {
+                let ready = warming().ok().filter(|(_, seen)| {
+                    seen.uid_validity == uid_validity && seen.uid_next >= uid_next
+                });
+                let Some((mut imap, _)) = ready else {
                     // It only saved time: the first connection does it.
                     let _ = answer.send(Ok(None));
                     return;
@@ -634,16 +676,11 @@ impl Drop for ReadAhead<'_> {
 
 /// A second session made ready to read whole messages in `mailbox`: it
 /// opens the mailbox and reads its last message, so that the server's
-/// first-read costs are behind it. Renumbered since the first opened it,
-/// it is of no use.
-fn warm(mut imap: Imap, mailbox: &str, uid_validity: u32, last: u32) -> Result<Imap> {
+/// first-read costs are behind it. Returns the mailbox as it saw it.
+fn warm(mut imap: Imap, mailbox: &str) -> Result<(Imap, MailboxInfo)> {
     let info = imap.examine(mailbox)?;
-    anyhow::ensure!(
-        info.uid_validity == uid_validity,
-        "the server renumbered {mailbox} during the check"
-    );
-    imap.messages(&[last])?;
-    Ok(imap)
+    imap.warm_up(info.exists)?;
+    Ok((imap, info))
 }
 
 enum Found {
