@@ -128,10 +128,19 @@ pub fn find_special(
             .or_else(|| {
                 folders
                     .iter()
-                    .find(|(name, _)| plain(name).eq_ignore_ascii_case(known))
+                    .find(|(name, _)| same_path(&plain(name), known))
             })
             .map(|(name, _)| (name.clone(), FoundBy::Name))
     })
+}
+
+/// Folder paths compared without regard to case or to the hierarchy
+/// separator: Gmail's "[Gmail]/Sent Mail" is "[Gmail].Sent Mail" on a
+/// server that separates with a dot (Cyrus, Courier), as when a Gmail
+/// account's folders were copied there.
+fn same_path(a: &str, b: &str) -> bool {
+    let parts = |s: &str| -> Vec<String> { s.split(['/', '.']).map(str::to_lowercase).collect() };
+    parts(a) == parts(b)
 }
 
 pub struct Imap {
@@ -656,6 +665,8 @@ mod tests {
             "INBOX.Sent",
             "INBOX.Sent Items",
             "INBOX/Sent Messages",
+            "INBOX.[Gmail].Sent Mail",
+            "[Gmail].Sent Mail",
             "sent items",
         ] {
             let l = list(&[

@@ -185,16 +185,17 @@ fn an_uncertain_message_in_the_sent_folder_is_settled(s: &Stack) {
 }
 
 /// Where the server marks no Sent folder, the copies go to the folder with
-/// a well-known name, and `check` and the settling of uncertain messages
+/// a well-known name (Outlook's, Apple Mail's, Gmail's), and `check` and the settling of uncertain messages
 /// read it there. Cyrus lets a user take the SPECIAL-USE mark off a folder
 /// (Dovecot's marks come from its configuration), so this runs on Cyrus.
 #[test]
 fn without_special_use_the_sent_folder_is_found_by_its_name() {
     let _g = stack::shared();
     let s = Stack::on(Server::Cyrus);
-    for name in ["Sent Items", "Sent Messages"] {
+    for name in ["Sent Items", "Sent Messages", "[Gmail]/Sent Mail"] {
         let (ws, user, password) = mail_workspace(&s, "named", 1, &[]);
-        let folder = s.folder(name);
+        // Cyrus separates folders with a dot.
+        let folder = s.folder(&name.replace('/', "."));
         s.raw_imap(
             &user,
             &password,
