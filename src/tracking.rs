@@ -25,6 +25,10 @@ const CHUNK: u32 = 500;
 /// Chunks asked for ahead of the one being classified.
 const AHEAD: usize = 8;
 
+/// How long the first session waits for the spare one to open the
+/// mailbox before it opens it anyway.
+const SPARE_OPENING: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// What a check read in one mailbox.
 #[derive(Debug, Clone)]
 pub struct MailboxRead {
@@ -289,10 +293,12 @@ pub fn check(ws: &Workspace, journal: &mut Journal, now: DateTime<Utc>) -> Resul
         Some(m) if journal.mailbox_mark(m)?.is_none() => Some(m.as_str()),
         _ => None,
     };
+    // Told when the spare session has the mailbox open.
+    let (opened, spare_opened) = std::sync::mpsc::channel::<()>();
     std::thread::scope(|scope| {
         let spare = first_read.map(|mailbox| {
             let login = &login;
-            let h = scope.spawn(move || warm(login.connect()?, mailbox));
+            let h = scope.spawn(move || warm(login.connect()?, mailbox, Some(opened)));
             let warming: Warming<'_> =
                 Box::new(move || h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
             (mailbox, warming)
@@ -306,6 +312,7 @@ pub fn check(ws: &Workspace, journal: &mut Journal, now: DateTime<Utc>) -> Resul
             now,
             login: &login,
             spare: std::cell::RefCell::new(spare),
+            spare_opened: std::cell::RefCell::new(first_read.map(|m| (m, spare_opened))),
         };
         let mut report = Report::default();
         let mut read = |imap: &mut Imap, mailbox: &str, report: &mut Report| -> Result<()> {
@@ -357,6 +364,8 @@ struct With<'a> {
     login: &'a account::ImapLogin,
     /// A second session already on its way into this mailbox (`warm`).
     spare: std::cell::RefCell<Option<(&'a str, Warming<'a>)>>,
+    /// Says (or hangs up) once the spare session has opened its mailbox.
+    spare_opened: std::cell::RefCell<Option<(&'a str, Receiver<()>)>>,
 }
 
 /// A second session being made ready to read whole messages (`warm`):
@@ -371,6 +380,18 @@ fn read_mailbox(
     report: &mut Report,
 ) -> Result<MailboxRead> {
     let (facts, lookback_days, now) = (with.facts, with.lookback_days, with.now);
+    // A server brings its index of a changed mailbox up to date when a
+    // session opens it, and a second session opening it meanwhile waits
+    // for that. The spare session goes first: its first whole message is
+    // the longest step of the read (`warm`), and this one's EXAMINE is
+    // then quick.
+    if let Some((_, opened)) = with
+        .spare_opened
+        .borrow_mut()
+        .take_if(|(m, _)| *m == mailbox)
+    {
+        let _ = opened.recv_timeout(SPARE_OPENING);
+    }
     let info = imap.examine(mailbox)?;
     let before = journal.mailbox_mark(mailbox)?;
     let rescan = before.is_some_and(|b| b.uid_validity != info.uid_validity);
@@ -396,7 +417,7 @@ fn read_mailbox(
         (Some(_), Some((_, warming))) if long => Some(warming),
         (Some(_), None) if long => with.login.connect().ok().map(|other| {
             let mailbox = mailbox.to_string();
-            let h = std::thread::spawn(move || warm(other, &mailbox));
+            let h = std::thread::spawn(move || warm(other, &mailbox, None));
             Box::new(move || h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
                 as Warming<'_>
         }),
@@ -677,8 +698,12 @@ impl Drop for ReadAhead<'_> {
 /// A second session made ready to read whole messages in `mailbox`: it
 /// opens the mailbox and reads its last message, so that the server's
 /// first-read costs are behind it. Returns the mailbox as it saw it.
-fn warm(mut imap: Imap, mailbox: &str) -> Result<(Imap, MailboxInfo)> {
+/// `opened` is told once the mailbox is open.
+fn warm(mut imap: Imap, mailbox: &str, opened: Option<Sender<()>>) -> Result<(Imap, MailboxInfo)> {
     let info = imap.examine(mailbox)?;
+    if let Some(o) = opened {
+        let _ = o.send(());
+    }
     imap.warm_up(info.exists)?;
     Ok((imap, info))
 }
