@@ -332,9 +332,17 @@ enum Ended {
 fn kill_at_random(b: &Batch, rng: &mut Rng, mut cmd: Command, template: &str, share: i64) -> Ended {
     let before = progress(b, template);
     let mut child: Child = cmd.spawn().unwrap();
+    // Kills at a moment, or once the run has gone a random part of its
+    // share; a moment that comes after the whole share is cut short by
+    // the share's end, so that a fast run can't finish the batch early.
+    let end = before + 2 * share.max(1);
     if rng.next().is_multiple_of(4) {
         let at = Instant::now() + rng.moment(Duration::from_millis(300));
-        poll(|| Instant::now() >= at || child.try_wait().unwrap().is_some());
+        poll(|| {
+            Instant::now() >= at
+                || progress(b, template) >= end
+                || child.try_wait().unwrap().is_some()
+        });
     } else {
         let target = before + 1 + (rng.next() % (2 * share.max(1)) as u64) as i64;
         poll(|| progress(b, template) >= target || child.try_wait().unwrap().is_some());
