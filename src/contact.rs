@@ -326,20 +326,30 @@ pub fn load_dir(root: &Path, dir: &Path) -> (Vec<Contact>, Vec<Problem>) {
         }
     }
     // Every file parsed on every core, a big list file in pieces.
-    let jobs: Vec<(usize, std::ops::Range<usize>)> = read
+    // Each piece with the lines before it, counted once along the file.
+    let jobs: Vec<(usize, std::ops::Range<usize>, usize)> = read
         .iter()
         .enumerate()
-        .flat_map(|(i, (_, text))| pieces(text).into_iter().map(move |r| (i, r)))
+        .flat_map(|(i, (_, text))| {
+            let (mut at, mut lines) = (0, 0);
+            pieces(text).into_iter().map(move |r| {
+                lines += text.as_bytes()[at..r.start]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count();
+                at = r.start;
+                (i, r, lines)
+            })
+        })
         .collect();
-    let parsed = crate::parallel::map(&jobs, 2, |(i, range)| {
+    let parsed = crate::parallel::map(&jobs, 2, |(i, range, offset)| {
         let (rel, text) = &read[*i];
         let mut out = Vec::new();
         let mut problems = Vec::new();
         if range.len() == text.len() {
             parse_file(rel, text, &mut out, &mut problems);
         } else {
-            let offset = text[..range.start].matches('\n').count();
-            parse_list(rel, &text[range.clone()], offset, &mut out, &mut problems);
+            parse_list(rel, &text[range.clone()], *offset, &mut out, &mut problems);
         }
         (*i, out, problems)
     });
@@ -483,9 +493,10 @@ pub fn check_all(
     texts: &HashMap<PathBuf, String>,
     problems: &mut Vec<Problem>,
 ) {
-    let mut ids: HashMap<String, String> = HashMap::new();
-    let mut addrs: HashMap<String, (String, String)> = HashMap::new();
-    for c in contacts.iter() {
+    // Where each id and address was first seen, by the contact's index.
+    let mut ids: HashMap<&str, usize> = HashMap::with_capacity(contacts.len());
+    let mut addrs: HashMap<String, usize> = HashMap::with_capacity(contacts.len());
+    for (i, c) in contacts.iter().enumerate() {
         let text = texts.get(&c.file).map_or("", String::as_str);
         let at = |key: &str| field_place(c, text, key);
         if !valid_id(&c.id) {
@@ -497,11 +508,17 @@ pub fn check_all(
                 ),
             ));
         }
-        if let Some(first) = ids.insert(c.id.clone(), c.place()) {
+        if let Some(&first) = ids.get(c.id.as_str()) {
             problems.push(Problem::error(
                 c.place(),
-                format!("contact id `{}` is used twice (also at {first})", c.id),
+                format!(
+                    "contact id `{}` is used twice (also at {})",
+                    c.id,
+                    contacts[first].place()
+                ),
             ));
+        } else {
+            ids.insert(&c.id, i);
         }
         if c.name.trim().is_empty() {
             problems.push(Problem::error(
@@ -563,17 +580,19 @@ pub fn check_all(
                 continue;
             }
             let lower = addr.to_ascii_lowercase();
-            match addrs.get(&lower) {
-                Some((other, place)) if *other != c.id => problems.push(Problem::error(
+            match addrs.get(&lower).map(|&o| &contacts[o]) {
+                Some(other) if other.id != c.id => problems.push(Problem::error(
                     at(key),
                     format!(
-                        "contact `{}`: address {addr} also belongs to `{other}` ({place})",
-                        c.id
+                        "contact `{}`: address {addr} also belongs to `{}` ({})",
+                        c.id,
+                        other.id,
+                        other.place()
                     ),
                 )),
                 Some(_) => {}
                 None => {
-                    addrs.insert(lower, (c.id.clone(), c.place()));
+                    addrs.insert(lower, i);
                 }
             }
         }

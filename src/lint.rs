@@ -87,9 +87,22 @@ fn placeholder(text: &str) -> Option<String> {
         }
         rest = after;
     }
-    text.split(|c: char| !c.is_alphanumeric())
-        .find(|w| MARKERS.contains(w))
-        .map(str::to_string)
+    // The first marker standing as a whole word (found by substring
+    // search, which is much faster than splitting every message into
+    // words).
+    MARKERS
+        .iter()
+        .filter_map(|m| {
+            text.match_indices(m)
+                .find(|&(i, _)| {
+                    let alone = |c: Option<char>| !c.is_some_and(char::is_alphanumeric);
+                    alone(text[..i].chars().next_back())
+                        && alone(text[i + m.len()..].chars().next())
+                })
+                .map(|(i, _)| (i, *m))
+        })
+        .min()
+        .map(|(_, m)| m.to_string())
 }
 
 /// "Dear ," or "Hello  ," : a greeting whose name came out empty.
@@ -295,6 +308,11 @@ mod tests {
         assert_eq!(placeholder("TODO: admire"), Some("TODO".into()));
         assert_eq!(placeholder("as shown [1] and [sic]"), None);
         assert_eq!(placeholder("a todo list"), None);
+        // Markers count as whole words only, the first in the text first.
+        assert_eq!(placeholder("TODOs, XXXX, éTBD, Loremé"), None);
+        assert_eq!(placeholder("see (FIXME) then TODO"), Some("FIXME".into()));
+        assert_eq!(placeholder("XXXXXX or XXX."), Some("XXX".into()));
+        assert_eq!(placeholder("Lorem"), Some("Lorem".into()));
     }
 
     #[test]
