@@ -303,7 +303,16 @@ pub fn check(ws: &Workspace, journal: &mut Journal, now: DateTime<Utc>) -> Resul
                 Box::new(move || h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
             (mailbox, warming)
         });
-        let mut imap = login.connect()?;
+        // A server that allows one connection may give it to the spare:
+        // the spare is then the session.
+        let (mut imap, spare) = match (login.connect(), spare) {
+            (Ok(imap), spare) => (imap, spare),
+            (Err(e), Some((_, warming))) => match warming() {
+                Ok((imap, _)) => (imap, None),
+                Err(_) => return Err(e),
+            },
+            (Err(e), None) => return Err(e),
+        };
         let with = With {
             facts: &facts,
             lookback_days: account
