@@ -139,8 +139,11 @@ pub fn find_special(
 /// server that separates with a dot (Cyrus, Courier), as when a Gmail
 /// account's folders were copied there.
 fn same_path(a: &str, b: &str) -> bool {
-    let parts = |s: &str| -> Vec<String> { s.split(['/', '.']).map(str::to_lowercase).collect() };
-    parts(a) == parts(b)
+    let norm = |c: u8| match c {
+        b'.' => b'/',
+        c => c.to_ascii_lowercase(),
+    };
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| norm(x) == norm(y))
 }
 
 pub struct Imap {
@@ -577,9 +580,10 @@ impl Imap {
             .collect())
     }
 
-    /// Reads the newest message whole and throws it away: a server's
-    /// first whole-message read of a folder is slow (it opens its caches),
-    /// and a spare session pays that while the headers are read.
+    /// Reads the newest message whole and throws it away: a session's
+    /// first whole-message read is slow on some servers (Dovecot's Maildir
+    /// reads its whole UID list), and a spare session pays that while the
+    /// first one reads headers.
     pub fn warm_up(&mut self, exists: u32) -> Result<()> {
         if exists > 0 {
             self.session

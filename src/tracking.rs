@@ -293,21 +293,24 @@ pub fn check(ws: &Workspace, journal: &mut Journal, now: DateTime<Utc>) -> Resul
         Some(m) if journal.mailbox_mark(m)?.is_none() => Some(m.as_str()),
         _ => None,
     };
-    // Told when the spare session has the mailbox open.
-    let (opened, spare_opened) = std::sync::mpsc::channel::<()>();
     std::thread::scope(|scope| {
         let spare = first_read.map(|mailbox| {
+            let (tell, opened) = channel();
             let login = &login;
-            let h = scope.spawn(move || warm(login.connect()?, mailbox, Some(opened)));
-            let warming: Warming<'_> =
-                Box::new(move || h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-            (mailbox, warming)
+            let h = scope.spawn(move || warm(login.connect()?, mailbox, Some(tell)));
+            Spare {
+                mailbox,
+                opened,
+                warming: Box::new(move || {
+                    h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+                }),
+            }
         });
         // A server that allows one connection may give it to the spare:
         // the spare is then the session.
         let (mut imap, spare) = match (login.connect(), spare) {
             (Ok(imap), spare) => (imap, spare),
-            (Err(e), Some((_, warming))) => match warming() {
+            (Err(e), Some(spare)) => match (spare.warming)() {
                 Ok((imap, _)) => (imap, None),
                 Err(_) => return Err(e),
             },
@@ -321,7 +324,6 @@ pub fn check(ws: &Workspace, journal: &mut Journal, now: DateTime<Utc>) -> Resul
             now,
             login: &login,
             spare: std::cell::RefCell::new(spare),
-            spare_opened: std::cell::RefCell::new(first_read.map(|m| (m, spare_opened))),
         };
         let mut report = Report::default();
         let mut read = |imap: &mut Imap, mailbox: &str, report: &mut Report| -> Result<()> {
@@ -340,8 +342,8 @@ pub fn check(ws: &Workspace, journal: &mut Journal, now: DateTime<Utc>) -> Resul
         }
         let _ = imap.logout();
         // A spare session the mailbox turned out too short for.
-        if let Some((_, warming)) = with.spare.take() {
-            if let Ok((other, _)) = warming() {
+        if let Some(spare) = with.spare.take() {
+            if let Ok((other, _)) = (spare.warming)() {
                 let _ = other.logout();
             }
         }
@@ -372,9 +374,16 @@ struct With<'a> {
     /// For a second connection that reads whole messages.
     login: &'a account::ImapLogin,
     /// A second session already on its way into this mailbox (`warm`).
-    spare: std::cell::RefCell<Option<(&'a str, Warming<'a>)>>,
-    /// Says (or hangs up) once the spare session has opened its mailbox.
-    spare_opened: std::cell::RefCell<Option<(&'a str, Receiver<()>)>>,
+    spare: std::cell::RefCell<Option<Spare<'a>>>,
+}
+
+/// A second session started with a first check, on its way into the first
+/// mailbox.
+struct Spare<'a> {
+    mailbox: &'a str,
+    /// Says (or hangs up) once the spare has opened the mailbox.
+    opened: Receiver<()>,
+    warming: Warming<'a>,
 }
 
 /// A second session being made ready to read whole messages (`warm`):
@@ -394,12 +403,9 @@ fn read_mailbox(
     // for that. The spare session goes first: its first whole message is
     // the longest step of the read (`warm`), and this one's EXAMINE is
     // then quick.
-    if let Some((_, opened)) = with
-        .spare_opened
-        .borrow_mut()
-        .take_if(|(m, _)| *m == mailbox)
-    {
-        let _ = opened.recv_timeout(SPARE_OPENING);
+    let spare = with.spare.borrow_mut().take_if(|s| s.mailbox == mailbox);
+    if let Some(s) = &spare {
+        let _ = s.opened.recv_timeout(SPARE_OPENING);
     }
     let info = imap.examine(mailbox)?;
     let before = journal.mailbox_mark(mailbox)?;
@@ -421,9 +427,8 @@ fn read_mailbox(
         (Some(b), Some(e)) if !rescan => e.saturating_sub(b.last_uid) > CHUNK,
         _ => info.exists > CHUNK,
     };
-    let spare = with.spare.borrow_mut().take_if(|(m, _)| *m == mailbox);
     let second: Option<Warming<'_>> = match (end, spare) {
-        (Some(_), Some((_, warming))) if long => Some(warming),
+        (Some(_), Some(spare)) if long => Some(spare.warming),
         (Some(_), None) if long => with.login.connect().ok().map(|other| {
             let mailbox = mailbox.to_string();
             let h = std::thread::spawn(move || warm(other, &mailbox, None));

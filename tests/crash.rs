@@ -344,7 +344,7 @@ fn kill_at_random(b: &Batch, rng: &mut Rng, mut cmd: Command, template: &str, sh
                 || child.try_wait().unwrap().is_some()
         });
     } else {
-        let target = before + 1 + (rng.next() % (2 * share.max(1)) as u64) as i64;
+        let target = before + 1 + (rng.next() % (end - before) as u64) as i64;
         poll(|| progress(b, template) >= target || child.try_wait().unwrap().is_some());
         std::thread::sleep(rng.moment(Duration::from_millis(3)));
     }

@@ -185,8 +185,8 @@ fn an_uncertain_message_in_the_sent_folder_is_settled(s: &Stack) {
 }
 
 /// Where the server marks no Sent folder, the copies go to the folder with
-/// a well-known name (Outlook's, Apple Mail's, Gmail's), and `check` and the settling of uncertain messages
-/// read it there. Cyrus lets a user take the SPECIAL-USE mark off a folder
+/// a well-known name (Outlook's, Apple Mail's, Gmail's), and `check` and
+/// the settling of uncertain messages read it there. Cyrus lets a user take the SPECIAL-USE mark off a folder
 /// (Dovecot's marks come from its configuration), so this runs on Cyrus.
 #[test]
 fn without_special_use_the_sent_folder_is_found_by_its_name() {
